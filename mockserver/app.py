@@ -1,0 +1,109 @@
+"""The connexion AsyncApp serving the three APIs on one port, each under its own prefix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from mockserver import error_bodies, security
+from mockserver.fixtures import Fixtures, load_fixtures
+from mockserver.paytronix import AccountInformationBodyValidator, Paytronix
+from mockserver.request_log import RequestLogMiddleware
+from mockserver.routes import RouteTable
+from mockserver.specs import load_spec
+from mockserver.validators import JsonBodyValidator, validator_map
+from mockserver.valkyrie import Valkyrie
+from mockserver.vip_connect import LookupBodyValidator, VipConnect
+
+
+@dataclass(frozen=True)
+class ApiBinding:
+    """How one spec is served: where, by which handlers, with which credential check and error shape."""
+
+    name: str
+    handlers: dict[str, Callable[..., Any]]  # operationId -> handler
+    security_map: dict[str, Any]
+    body_validator: type[JsonBodyValidator]
+    render_error: error_bodies.Renderer
+
+    @property
+    def prefix(self) -> str:
+        return f"/{self.name}"
+
+
+def api_bindings(fixtures: Fixtures) -> list[ApiBinding]:
+    vip, ptx, valk = fixtures.vip_connect, fixtures.paytronix, fixtures.valkyrie
+    vip_connect, paytronix, valkyrie = VipConnect(vip), Paytronix(ptx), Valkyrie(valk)
+    operator_keys = vip.operator_keys()
+    return [
+        ApiBinding(
+            name="vip-connect",
+            handlers={"accountLookup": vip_connect.account_lookup},
+            security_map=security.bearer_map(
+                lambda token: security.verify_operator_jwt(token, operator_keys, vip.audiences)
+            ),
+            body_validator=LookupBodyValidator,
+            render_error=error_bodies.vip_connect_error,
+        ),
+        ApiBinding(
+            name="paytronix",
+            handlers={
+                "postAccountInformation": paytronix.post_account_information,
+                "getAccountInformation": paytronix.get_account_information,
+            },
+            security_map=security.basic_map(lambda user, password: security.verify_client(user, password, ptx.clients)),
+            body_validator=AccountInformationBodyValidator,
+            render_error=error_bodies.paytronix_error(ptx.errors),
+        ),
+        ApiBinding(
+            name="valkyrie",
+            handlers={"getBalance": valkyrie.get_balance},
+            security_map=security.bearer_map(
+                lambda token: security.verify_shared_token(token, valk.api_token, subject="valkyrie")
+            ),
+            body_validator=JsonBodyValidator,
+            render_error=error_bodies.valkyrie_error,
+        ),
+    ]
+
+
+def create_app(fixtures: Fixtures | None = None) -> AsyncApp:
+    """The mock server for ``fixtures`` (the bundled fixtures by default), with validation both ways."""
+    bindings = api_bindings(fixtures if fixtures is not None else load_fixtures())
+    app = AsyncApp(__name__)
+    for binding in bindings:
+        app.add_api(
+            load_spec(binding.name),
+            base_path=binding.prefix,
+            name=binding.name,
+            resolver=Resolver(function_resolver=binding.handlers.__getitem__),
+            strict_validation=True,
+            validate_responses=True,
+            validator_map=validator_map(binding.body_validator),
+            security_map=binding.security_map,
+            swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+        )
+    routes = RouteTable({binding.prefix: load_spec(binding.name) for binding in bindings})
+    handle_error = error_bodies.ErrorBodies({binding.prefix: binding.render_error for binding in bindings}, routes)
+    # Starlette picks a handler by the exception's MRO, so connexion's own handlers must be replaced one by one.
+    for exception_class in (ProblemException, HTTPException, Exception):
+        app.add_error_handler(exception_class, handle_error)
+    app.add_middleware(RequestLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+
+    prefixes = {binding.name: binding.prefix for binding in bindings}
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "apis": prefixes})
+
+    app.add_url_rule("/healthz", "healthz", healthz, methods=["GET"])
+    return app

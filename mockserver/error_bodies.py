@@ -1,0 +1,164 @@
+"""Each API's own error body for problems met around a handler: routing, auth, validation, crashes.
+
+Connexion's handlers are app-wide and answer ``application/problem+json``; no client of these APIs expects
+that, so one handler classifies the problem and the API owning the path prefix renders it in its own shape.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connexion.exceptions import (
+    BadRequestProblem,
+    NonConformingResponse,
+    OAuthProblem,
+    ProblemException,
+    UnsupportedMediaTypeProblem,
+)
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from mockserver.errors import InvalidParameter, UnknownExample
+from mockserver.routes import RouteTable
+
+logger = logging.getLogger("mockserver.errors")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What went wrong, before any API gives it a shape."""
+
+    status: int
+    kind: str  # auth, parameter, body, media_type, example, route, method, server
+    detail: str
+    parameter: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Rendered = tuple[int, dict[str, Any], dict[str, str]]
+Renderer = Callable[[Problem], Rendered]
+
+
+def classify(exc: Exception) -> Problem:
+    """The problem behind an exception raised by connexion, Starlette or a handler."""
+    if isinstance(exc, OAuthProblem):
+        return Problem(401, "auth", str(exc.detail))
+    if isinstance(exc, InvalidParameter):
+        return Problem(400, "parameter", str(exc.detail), parameter=exc.name)
+    if isinstance(exc, UnknownExample):
+        return Problem(400, "example", str(exc.detail))
+    if isinstance(exc, UnsupportedMediaTypeProblem):
+        return Problem(415, "media_type", f"The request body must be JSON: {exc.detail}")
+    if isinstance(exc, BadRequestProblem):
+        return Problem(400, "body", str(exc.detail))
+    if isinstance(exc, NonConformingResponse):
+        # A sandbox answer that breaks its own spec is a defect of the mock, never the client's fault.
+        logger.error("response does not conform to the spec: %s", exc.detail)
+        return Problem(500, "server", "The sandbox produced an answer that does not match its spec.")
+    if isinstance(exc, HTTPException) and exc.status_code < 500:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 404:
+            return Problem(404, "route", "No operation is served at this path.", headers=headers)
+        if exc.status_code == 405:
+            return Problem(405, "method", "This method is not served at this path.", headers=headers)
+        kind = "body" if isinstance(exc, ProblemException) else "route"
+        return Problem(exc.status_code, kind, str(exc.detail), headers=headers)
+    logger.error("unexpected error while answering a request", exc_info=exc)
+    return Problem(500, "server", "The sandbox failed to answer this request.")
+
+
+_VIP_PATRON_MESSAGE = (
+    "We are unable to complete this request. Please contact our Customer Service Team at 1-800-500-1973."
+)
+_VIP_OPERATOR_MESSAGES = {
+    "auth": "The JWT token provided in the request is not valid.",
+    "route": "No such endpoint.",
+    "method": "Method not allowed.",
+    "server": "Internal error.",
+}
+
+
+def vip_connect_error(problem: Problem) -> Rendered:
+    """VIP's five-field error body. Its own codes are the HTTP status; an unsupported body type is a 400,
+    since the seed answers 400 for 'all other cases'."""
+    status = 400 if problem.kind == "media_type" else problem.status
+    body = {
+        "errorCode": str(status),
+        "transactionStage": "VIP Account Inquiry",
+        "operatorErrorMessage": _VIP_OPERATOR_MESSAGES.get(problem.kind, "Invalid request."),
+        "operatorDeclineDescription": problem.detail,
+        "patronErrorMessage": _VIP_PATRON_MESSAGE,
+    }
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if problem.kind == "auth" else {}
+    return status, body, headers
+
+
+def paytronix_error(errors: Mapping[str, Mapping[str, str]]) -> Renderer:
+    """Paytronix's failure body, with the fixture's codes for bad inputs and bad client credentials."""
+
+    def render(problem: Problem) -> Rendered:
+        if problem.kind == "auth":
+            body = {"result": "failure", **errors["invalid_client"]}
+            return 401, body, {"WWW-Authenticate": 'Basic realm="Paytronix sandbox"'}
+        codes = {"route": "request.not_found", "method": "request.method_not_allowed", "server": "system.error"}
+        if problem.kind in codes:
+            body = {"result": "failure", "errorCode": codes[problem.kind], "errorMessage": problem.detail}
+            return problem.status, body, {}
+        invalid = errors["invalid_inputs"]
+        message = f"{invalid['errorMessage']} {problem.detail}"
+        return 400, {"result": "failure", "errorCode": invalid["errorCode"], "errorMessage": message}, {}
+
+    return render
+
+
+def pam_error(code: str, message: str) -> dict[str, Any]:
+    """The Valkyrie PAM error body."""
+    return {"status": "ERROR", "error": {"code": code, "message": message}}
+
+
+def valkyrie_error(problem: Problem) -> Rendered:
+    """The PAM body: a bad api token or session is a 401, a missing provider a 400, the rest undefined."""
+    if problem.kind == "auth":
+        return 401, pam_error("PAM_ERR_API_TOKEN", problem.detail), {}
+    if problem.parameter == "X-Player-Token":
+        return 401, pam_error("PAM_ERR_SESSION_NOT_FOUND", problem.detail), {}
+    if problem.parameter == "provider":
+        return 400, pam_error("PAM_ERR_MISSING_PROVIDER", problem.detail), {}
+    status = 400 if problem.kind == "media_type" else problem.status
+    return status, pam_error("PAM_ERR_UNDEFINED", problem.detail), {}
+
+
+def outside_apis_error(prefixes: list[str]) -> Renderer:
+    """Paths that belong to no API get a small JSON body that lists where the APIs are."""
+
+    def render(problem: Problem) -> Rendered:
+        return problem.status, {"message": problem.detail, "apis": prefixes}, {}
+
+    return render
+
+
+class ErrorBodies:
+    """The app-wide error handler: picks the renderer of the API whose prefix the path starts with."""
+
+    def __init__(self, renderers: Mapping[str, Renderer], routes: RouteTable) -> None:
+        self._renderers = dict(renderers)
+        self._routes = routes
+        self._outside = outside_apis_error(sorted(renderers))
+
+    def renderer_for(self, path: str) -> Renderer:
+        prefix = "/" + path.lstrip("/").split("/", 1)[0]
+        return self._renderers.get(prefix, self._outside)
+
+    def __call__(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        problem = classify(exc)
+        status, body, headers = self.renderer_for(request.url.path)(problem)
+        headers = {**problem.headers, **headers}
+        if status == 405:
+            headers["Allow"] = self._routes.allow(request.url.path) or headers.get("Allow", "")
+        return ConnexionResponse(
+            status_code=status, body=json.dumps(body).encode(), mimetype="application/json", headers=headers
+        )

@@ -1,0 +1,41 @@
+"""The mock's exceptions: start-up problems with fixtures, and request problems that get an API's own error body."""
+
+from __future__ import annotations
+
+from connexion.exceptions import BadRequestProblem
+
+
+class FixtureError(Exception):
+    """A fixture file cannot be served. Each problem names the key, what was expected and what was found."""
+
+    def __init__(self, key: str, expected: str, found: str, *, file: str | None = None) -> None:
+        self.key = key
+        self.expected = expected
+        self.found = found
+        self.file = file
+        super().__init__(str(self))
+
+    def in_file(self, file: str) -> FixtureError:
+        """The same problem, attributed to ``file``."""
+        return FixtureError(self.key, self.expected, self.found, file=file)
+
+    def __str__(self) -> str:
+        where = f"{self.file}: " if self.file else ""
+        return f"{where}{self.key}: expected {self.expected}, got {self.found}"
+
+
+class InvalidParameter(BadRequestProblem):
+    """A path, query or header parameter does not match the spec; the API's error body may depend on which."""
+
+    def __init__(self, location: str, name: str, message: str) -> None:
+        self.location = location
+        self.name = name
+        super().__init__(detail=f"{location} parameter '{name}' {message}")
+
+
+class UnknownExample(BadRequestProblem):
+    """``Prefer: example=<case>`` names a case the fixtures do not have."""
+
+    def __init__(self, case: str, known: list[str]) -> None:
+        self.case = case
+        super().__init__(detail=f"Prefer: example={case} names no fixture case; known cases: {', '.join(known)}")
