@@ -1,0 +1,183 @@
+"""Helpers shared by the tests: bundled fixture values, JWT minting, spec checks of responses, a live mock."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import yaml
+from openapi_schema_validator import OAS30Validator, oas30_format_checker
+
+REPO = Path(__file__).resolve().parent.parent
+SPECS = REPO / "specs"
+FIXTURES = REPO / "fixtures"
+
+VIP_LOOKUP = "/vip-connect/api/patronsession/accountlookup"
+PAYTRONIX_INFO = "/paytronix/rest/25.33/guest/accountInformation.json"
+VALKYRIE_BALANCE = "/valkyrie/players/{}/balance"
+
+# The vendor's published sample token: issued by the example operator, signed with its decoded secret,
+# expired in October 2022.
+VENDOR_SAMPLE_TOKEN = (
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJuYmYiOjE2MzUyNjExNzUsImV4cCI6MTY2Njc5NzE3NSwiaWF0IjoxNjM1MjYxMTc1LCJpc3Mi"
+    "OiJkYTZmOWZjNy0wNzdmLTQwM2UtODYyMy1mOGJiZTI1NTQwNzUiLCJhdWQiOiJ2aXAtYXBpIn0.XwcWyt4hrlhh7QBXtWxkwVQuTnxWhoOQFn5zH"
+    "Pef4F8"
+)
+
+
+@functools.cache
+def fixture(api: str) -> dict[str, Any]:
+    """The bundled fixture file of ``api``, as parsed YAML."""
+    data: dict[str, Any] = yaml.safe_load((FIXTURES / f"{api}.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+@functools.cache
+def spec(api: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((SPECS / f"{api}.yaml").read_text(encoding="utf-8"))
+    return data
+
+
+def spec_example(api: str, path: str, method: str, status: str, name: str) -> Any:
+    operation = spec(api)["paths"][path][method]
+    response = operation["responses"][status]
+    if "$ref" in response:
+        response = spec(api)["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    return response["content"]["application/json"]["examples"][name]["value"]
+
+
+def vip_token(operator: str = "example-operator", *, key: bytes | None = None, **claims: Any) -> str:
+    """A token for a fixture operator; ``claims`` override the defaults, a None value drops the claim."""
+    entry = fixture("vip-connect")["operators"][operator]
+    now = int(time.time())
+    payload = {"iss": entry["operator_id"], "aud": "vip-api", "nbf": now - 5, "iat": now, "exp": now + 600}
+    payload.update(claims)
+    secret = key if key is not None else base64.b64decode(entry["secret_base64"])
+    return jwt.encode({k: v for k, v in payload.items() if v is not None}, secret, algorithm="HS256")
+
+
+def vip_headers(operator: str = "example-operator", **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {vip_token(operator, **claims)}"}
+
+
+def paytronix_auth() -> tuple[str, str]:
+    client = next(iter(fixture("paytronix")["clients"].values()))
+    return client["client_id"], client["client_secret"]
+
+
+def valkyrie_headers(session: str = "active", **overrides: str | None) -> dict[str, str]:
+    """Headers of a balance request for a fixture session; an override of None drops the header."""
+    data = fixture("valkyrie")
+    headers: dict[str, str | None] = {
+        "Authorization": f"Bearer {data['api_token']}",
+        "X-Player-Token": data["sessions"][session]["token"],
+        "X-Correlation-ID": "test-correlation-id",
+    }
+    headers.update(overrides)
+    return {name: value for name, value in headers.items() if value is not None}
+
+
+def valkyrie_player(name: str) -> str:
+    player_id: str = fixture("valkyrie")["players"][name]["player_id"]
+    return player_id
+
+
+def _operation_for(api: str, path: str, method: str) -> dict[str, Any]:
+    for template, item in spec(api)["paths"].items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path) and method.lower() in item:
+            operation: dict[str, Any] = item[method.lower()]
+            return operation
+    raise AssertionError(f"{method} {path} is not an operation of {api}")
+
+
+def assert_documented(response: httpx.Response) -> Any:
+    """Assert that the response's status is documented for its operation and its body matches the schema.
+
+    Error-handler responses are not validated by connexion, so every test runs its responses through this.
+    Returns the parsed JSON body.
+    """
+    request = response.request
+    api, _, rest = request.url.path.lstrip("/").partition("/")
+    operation = _operation_for(api, "/" + rest, request.method)
+    status = str(response.status_code)
+    assert status in operation["responses"], f"{request.method} {request.url.path}: undocumented status {status}"
+    definition = operation["responses"][status]
+    if "$ref" in definition:
+        definition = spec(api)["components"]["responses"][definition["$ref"].rsplit("/", 1)[1]]
+    assert response.headers["content-type"].startswith("application/json"), response.headers["content-type"]
+    body = response.json()
+    content = definition.get("content", {}).get("application/json")
+    if content is not None:
+        root = {**content["schema"], "components": spec(api)["components"]}
+        errors = [
+            error.message for error in OAS30Validator(root, format_checker=oas30_format_checker).iter_errors(body)
+        ]
+        assert not errors, f"{request.method} {request.url.path} {status}: body breaks the spec: {errors}"
+    return body
+
+
+@dataclass
+class LiveMock:
+    """A ``mockserver serve`` process on a free port; its stderr is collected line by line."""
+
+    process: subprocess.Popen[str]
+    url: str = ""
+    lines: list[str] = field(default_factory=list)
+
+    def wait_for_line(self, pattern: str, timeout: float = 10.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                if re.search(pattern, line):
+                    return line
+            if self.process.poll() is not None and not any(re.search(pattern, line) for line in self.lines):
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no line matching {pattern!r} in mockserver output:\n" + "".join(self.lines))
+
+    def stop(self) -> None:
+        """Stop the process this test started, by its PID, and close its pipe."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+
+
+def start_mock(*args: str, timeout: float = 20.0) -> LiveMock:
+    """Start ``mockserver serve --port 0`` and wait until it prints the URL it listens on; raise if it does not."""
+    command = [sys.executable, "-m", "mockserver", "serve", "--port", "0", *args]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    mock = LiveMock(process)
+    assert process.stderr is not None
+    stream = process.stderr
+
+    def collect() -> None:
+        for line in stream:
+            mock.lines.append(line)
+
+    threading.Thread(target=collect, daemon=True).start()
+    try:
+        line = mock.wait_for_line(r"serving .* on http://", timeout=timeout)
+    except AssertionError:
+        mock.stop()
+        raise
+    match = re.search(r"(http://[\d.]+:\d+)", line)
+    assert match is not None
+    mock.url = match.group(1)
+    return mock
