@@ -60,7 +60,8 @@ def vip_token(operator: str = "example-operator", *, key: bytes | None = None, *
     """A token for a fixture operator; ``claims`` override the defaults, a None value drops the claim."""
     entry = fixture("vip-connect")["operators"][operator]
     now = int(time.time())
-    payload = {"iss": entry["operator_id"], "aud": "vip-api", "nbf": now - 5, "iat": now, "exp": now + 600}
+    # A day of validity: tokens minted when a module loads stay valid however long the suite runs.
+    payload = {"iss": entry["operator_id"], "aud": "vip-api", "nbf": now - 5, "iat": now, "exp": now + 86400}
     payload.update(claims)
     secret = key if key is not None else base64.b64decode(entry["secret_base64"])
     return jwt.encode({k: v for k, v in payload.items() if v is not None}, secret, algorithm="HS256")
