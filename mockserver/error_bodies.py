@@ -104,7 +104,12 @@ def paytronix_error(errors: Mapping[str, Mapping[str, str]]) -> Renderer:
         if problem.kind == "auth":
             body = {"result": "failure", **errors["invalid_client"]}
             return 401, body, {"WWW-Authenticate": 'Basic realm="Paytronix sandbox"'}
-        codes = {"route": "request.not_found", "method": "request.method_not_allowed", "server": "system.error"}
+        codes = {
+            "route": "request.not_found",
+            "method": "request.method_not_allowed",
+            "server": "system.error",
+            "example": "request.unknown_example",
+        }
         if problem.kind in codes:
             body = {"result": "failure", "errorCode": codes[problem.kind], "errorMessage": problem.detail}
             return problem.status, body, {}

@@ -82,7 +82,7 @@ def verify_operator_jwt(token: str, secrets: Mapping[str, tuple[Any, bytes]], au
     except jwt.MissingRequiredClaimError as exc:
         raise OAuthProblem(detail=f"The token has no {exc.claim!r} claim.") from None
     except jwt.PyJWTError as exc:
-        raise OAuthProblem(detail=f"The token is not valid: {exc}.") from None
+        raise OAuthProblem(detail=f"The token is not valid: {str(exc).rstrip('.')}.") from None
     return {"sub": issuer, "operator": operator}
 
 

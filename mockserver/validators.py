@@ -21,6 +21,13 @@ from mockserver.schema_errors import first_error, key_path
 MAX_BODY_BYTES = 64 * 1024
 
 
+def readable(error: ValidationError) -> str:
+    """jsonschema's message, with a pattern shown as written rather than as a Python repr (doubled backslashes)."""
+    if error.validator == "pattern":
+        return f"{error.instance!r} does not match {error.validator_value}"
+    return error.message
+
+
 class JsonBodyValidator(JSONRequestBodyValidator):
     """Connexion's JSON body validator, without its 500s on bad bytes and with the most relevant error message."""
 
@@ -60,7 +67,7 @@ class JsonBodyValidator(JSONRequestBodyValidator):
         error = first_error(errors)
         assert error is not None
         where = key_path(list(error.path))
-        return f"{where}: {error.message}" if where else error.message
+        return f"{where}: {readable(error)}" if where else readable(error)
 
 
 class NamedParameterValidator(ParameterValidator):
@@ -76,7 +83,7 @@ class NamedParameterValidator(ParameterValidator):
             return None
         schema = param.get("schema", param)
         error = first_error(Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).iter_errors(value))
-        return f"is not valid: {error.message}" if error is not None else None
+        return f"is not valid: {readable(error)}" if error is not None else None
 
     def validate_request(self, request: Any) -> None:
         if self.strict_validation:

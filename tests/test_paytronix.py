@@ -184,7 +184,11 @@ def test_any_release_is_served(client: TestClient, release: str) -> None:
 def test_a_release_that_is_not_a_version_is_a_400(client: TestClient) -> None:
     response = client.post(PAYTRONIX_INFO.replace("25.33", "latest"), json=SEED_REQUEST, auth=paytronix_auth())
     assert response.status_code == 400
-    assert "release" in response.json()["errorMessage"]
+    # The pattern as the spec writes it, not as a Python repr with doubled backslashes.
+    assert (
+        "path parameter 'release' is not valid: 'latest' does not match ^[0-9]+\\.[0-9]+$"
+        in response.json()["errorMessage"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -200,4 +204,5 @@ def test_prefer_forces_a_named_case(client: TestClient, case: str, expected: str
 def test_prefer_with_an_unknown_case_is_a_400(client: TestClient) -> None:
     response, body = call(client, "POST", SEED_REQUEST, headers={"Prefer": "example=platinum"})
     assert response.status_code == 400
+    assert body["errorCode"] == "request.unknown_example"
     assert "gold" in body["errorMessage"] and "card_not_found" in body["errorMessage"]
