@@ -160,6 +160,10 @@ class ErrorBodies:
 
     def __call__(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         problem = classify(exc)
+        if problem.kind == "route" and self._routes.allow(request.url.path):
+            # Starlette mounts each API with a '.*' pattern, which stops at a line break: a path parameter holding
+            # one never reaches the API. The path is one the spec serves, so the parameter is at fault.
+            problem = Problem(400, "parameter", "A path parameter holds a character that cannot be routed.")
         status, body, headers = self.renderer_for(request.url.path)(problem)
         headers = {**problem.headers, **headers}
         if status == 405:

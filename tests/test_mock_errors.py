@@ -70,6 +70,16 @@ def test_an_unknown_path_is_a_404_in_the_apis_shape(client: TestClient, path: st
 
 
 @pytest.mark.parametrize(
+    "path", ["/paytronix/rest/25%0A33/guest/accountInformation.json", "/valkyrie/players/ab%0Acd/balance"]
+)
+def test_a_line_break_in_a_path_parameter_is_a_400(client: TestClient, path: str) -> None:
+    headers = AUTH_HEADERS[PAYTRONIX_INFO] if path.startswith("/paytronix") else AUTH_HEADERS[ALICE]
+    response = client.get(path, params={"provider": "evolution"}, headers=headers)
+    assert response.status_code == 400
+    assert_api_error(response, path)
+
+
+@pytest.mark.parametrize(
     ("path", "method", "allow"),
     [
         (VIP_LOOKUP, "GET", "POST"),

@@ -1,0 +1,177 @@
+"""How checks are written: a registry binding each check to a requirement id, and the context a check runs in.
+
+A documented-case check sends requests with ``ApiContext.send`` and records what it sees with ``ApiContext.expect``.
+Shapes are checked against the spec's schemas; errors on fields that a data rule owns (a date format, a mask)
+are reported under that rule, the others under the case's own requirement.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import ValidationError
+from jsonschema.exceptions import best_match
+
+from conformance.results import Finding, Results
+from conformance.specs import schema_validator
+from conformance.transport import Client, Exchange, TransportError
+
+# After this many transport problems in a row, the system is considered down for the rest of the API's checks.
+DOWN_AFTER = 2
+
+
+@dataclass(frozen=True)
+class Check:
+    """A check as listed in the catalogue: the requirement it verifies, its name and how it runs."""
+
+    requirement: str
+    name: str
+    kind: str  # "documented case", "data rule" or "generated requests"
+    run: Callable[[ApiContext], None] | None = None
+
+
+REGISTRY: list[Check] = []
+
+
+def case(requirement: str, name: str) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
+    """Register a documented-case check of ``requirement``."""
+
+    def register(function: Callable[[Any], None]) -> Callable[[Any], None]:
+        REGISTRY.append(Check(requirement, name, "documented case", function))
+        return function
+
+    return register
+
+
+def rule(requirement: str, name: str) -> None:
+    """List a data rule of ``requirement``: it runs on answers the cases receive, not on its own."""
+    REGISTRY.append(Check(requirement, name, "data rule"))
+
+
+def checks_for(requirement: str) -> list[Check]:
+    return [check for check in REGISTRY if check.requirement == requirement]
+
+
+class SystemDownError(Exception):
+    """The system under test stopped answering; the API's remaining checks cannot reach a verdict."""
+
+
+class ApiContext:
+    """What a check of one API needs: where the system is, a bounded client, the findings so far."""
+
+    api: str
+
+    def __init__(self, base_url: str, client: Client, results: Results, seed: int) -> None:
+        self.base_url = base_url
+        # Made-up values (wrong tokens, keys, ids) come from the run's seed, so a run's requests can be replayed.
+        self.random = random.Random(seed)
+        self.client = client
+        self.results = results
+        self._problems_in_a_row = 0
+        self._answered = False
+        self.down_reason = ""
+
+    def send(self, method: str, path: str, **kwargs: Any) -> Exchange:
+        if self.down_reason:
+            raise SystemDownError(self.down_reason)
+        try:
+            exchange = self.client.send(method, self.base_url + path, **kwargs)
+        except TransportError as problem:
+            self._problems_in_a_row += 1
+            # A system that never answered is down at once; one that did gets a second chance.
+            if not self._answered or self._problems_in_a_row >= DOWN_AFTER:
+                self.down_reason = str(problem)
+            raise
+        self._problems_in_a_row = 0
+        self._answered = True
+        self.after_exchange(exchange)
+        return exchange
+
+    def after_exchange(self, exchange: Exchange) -> None:
+        """Data rules that hold for every answer; APIs override it."""
+
+    def expect(
+        self,
+        requirement: str,
+        check: str,
+        passed: bool,
+        documented: str,
+        exchange: Exchange | None,
+        received: str | None = None,
+    ) -> bool:
+        """Record whether ``exchange`` shows what ``documented`` says; returns ``passed``."""
+        if received is None:
+            received = exchange.received() if exchange is not None else ""
+        self.results.add(Finding(requirement, check, passed, documented, "" if passed else received, exchange))
+        return passed
+
+    def random_hex(self, characters: int) -> str:
+        return self.random.randbytes((characters + 1) // 2).hex()[:characters]
+
+    def expect_json(self, requirement: str, check: str, exchange: Exchange, status: int) -> Any:
+        """Expect a JSON answer with ``status``; return its body, or None after recording the failure."""
+        documented = f"HTTP {status} with a JSON body"
+        body = exchange.json() if exchange.is_json else None
+        ok = exchange.status == status and body is not None
+        self.expect(requirement, check, ok, documented, exchange)
+        return body if ok else None
+
+    def expect_shape(
+        self,
+        requirement: str,
+        check: str,
+        exchange: Exchange,
+        body: Any,
+        schema: str,
+        field_rules: Mapping[str, str] | None = None,
+    ) -> None:
+        """Validate ``body`` against the spec's ``schema``; route format errors of ruled fields to their rule."""
+        field_rules = field_rules or {}
+        errors = list(schema_validator(self.api, schema).iter_errors(body))
+        owners: dict[str, list[str]] = {requirement: []}
+        owners.update({rule_id: [] for rule_id in field_rules.values()})
+        for error in _leaves(errors):
+            owner = _owner(error, field_rules) or requirement
+            owners.setdefault(owner, []).append(_describe(error))
+        for owner, problems in owners.items():
+            documented = f"a body matching {schema} in the spec" + (
+                "" if owner == requirement else f" ({', '.join(f for f, r in field_rules.items() if r == owner)})"
+            )
+            received = f"{exchange.status}: " + "; ".join(problems[:5])
+            self.expect(owner, check, not problems, documented, exchange, received)
+
+
+def _leaves(errors: Iterable[ValidationError]) -> Iterable[ValidationError]:
+    """The most specific errors: a failed oneOf/anyOf/allOf is replaced by what failed inside it."""
+    for error in errors:
+        if error.context and error.validator in ("allOf", "anyOf", "oneOf"):
+            best = best_match(error.context)
+            if best is not None:
+                yield from _leaves([best])
+                continue
+        yield error
+
+
+def _owner(error: ValidationError, field_rules: Mapping[str, str]) -> str | None:
+    if error.validator not in ("pattern", "format", "type"):
+        return None
+    path = [part for part in error.absolute_path if isinstance(part, str)]
+    return field_rules.get(path[-1]) if path else None
+
+
+def _describe(error: ValidationError) -> str:
+    where = "/".join(str(part) for part in error.absolute_path) or "(body)"
+    if error.validator == "pattern":
+        return f"{where}: {error.instance!r} does not match {error.validator_value}"
+    return f"{where}: {error.message}"
+
+
+def guard(context: ApiContext, requirement: str, function: Callable[[ApiContext], None]) -> None:
+    """Run one check; a transport problem leaves its requirement without a verdict instead of ending the run."""
+    try:
+        function(context)
+    except TransportError as problem:
+        context.results.error(requirement, f"no verdict: {problem}")

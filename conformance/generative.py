@@ -1,0 +1,206 @@
+"""Generated requests: schemathesis over each spec, with the profile's credentials and test data as examples.
+
+Each schemathesis check verifies one requirement (``<API>-GEN-*``). The profile's identities replace the spec's
+examples, so the examples phase reaches the system's real success paths; the coverage and fuzzing phases then
+send positive and negative variations. A correct server gets no failure: statuses a spec documents for valid
+input (a closed account's 400, an unknown provider's 400) are accepted for valid input.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import events, from_schema
+
+from conformance.checks import REGISTRY, Check
+from conformance.profile import PaytronixProfile, ValkyrieProfile, VipProfile
+from conformance.results import Finding, Results
+from conformance.specs import load_spec
+
+PREFIXES = {"vip-connect": "VIP", "paytronix": "PTX", "valkyrie": "VALK"}
+CHECK_REQUIREMENTS = {
+    "response_schema_conformance": "GEN-SCHEMA",
+    "response_headers_conformance": "GEN-SCHEMA",
+    "status_code_conformance": "GEN-STATUS",
+    "ignored_auth": "GEN-AUTH",
+    "content_type_conformance": "GEN-CONTENT-TYPE",
+    "not_a_server_error": "GEN-NO-5XX",
+    "negative_data_rejection": "GEN-INPUT-VALIDATION",
+    "positive_data_acceptance": "GEN-INPUT-VALIDATION",
+    "missing_required_header": "GEN-INPUT-VALIDATION",
+    "unsupported_method": "GEN-METHODS",
+    "allow_header_conformance": "GEN-METHODS",
+}
+for _name, _suffix in CHECK_REQUIREMENTS.items():
+    for _prefix in PREFIXES.values():
+        REGISTRY.append(Check(f"{_prefix}-{_suffix}", f"schemathesis {_name}", "generated requests"))
+
+# schemathesis's defaults for valid input, plus 400: each spec documents a 400 that valid input can meet.
+ACCEPTED_VALID = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
+# Paytronix answers what it cannot use with HTTP 200 and result failure; that is a rejection too.
+PAYTRONIX_REJECTIONS = ["200", "400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "429"]
+# At most this many failures are kept per requirement; the rest are counted.
+KEPT_FAILURES = 3
+
+Section = VipProfile | PaytronixProfile | ValkyrieProfile
+
+
+def requirement_ids(api: str) -> list[str]:
+    return sorted({f"{PREFIXES[api]}-{suffix}" for suffix in CHECK_REQUIREMENTS.values()})
+
+
+def run_generated(
+    api: str,
+    section: Section,
+    results: Results,
+    *,
+    seed: int,
+    max_examples: int,
+    timeout: float,
+    deadline: float,
+    progress: Callable[[str], None],
+) -> None:
+    """Run schemathesis over ``api`` and record a finding per failure, and a passing one per clean requirement."""
+    prefix = PREFIXES[api]
+    config = SchemathesisConfig.from_dict(_config(api, section, seed, max_examples, timeout, deadline))
+    schema = schemathesis.openapi.from_dict(_spec_with_examples(api, section), config=config)
+    passed: Counter[str] = Counter()
+    kept: Counter[str] = Counter()
+    stream = from_schema(schema).execute()
+    stopped = ""
+    for event in stream:
+        if time.monotonic() > deadline and not stopped:
+            stopped = "the overall budget ran out during the generated requests"
+            stream.stop()
+        if isinstance(event, events.ScenarioFinished):
+            for case_id, checks in event.recorder.checks.items():
+                interaction = event.recorder.interactions.get(case_id)
+                for check in checks:
+                    requirement = f"{prefix}-{CHECK_REQUIREMENTS.get(check.name, 'GEN-SCHEMA')}"
+                    if check.failure_info is None:
+                        passed[requirement] += 1
+                    elif kept[requirement] < KEPT_FAILURES:
+                        kept[requirement] += 1
+                        results.add(_failure(requirement, check.name, check.failure_info, interaction))
+                    else:
+                        kept[requirement] += 1
+        elif isinstance(event, (events.NonFatalError, events.FatalError)):
+            for requirement in requirement_ids(api):
+                results.error(requirement, f"schemathesis could not run: {_error_text(event)}")
+    for requirement in requirement_ids(api):
+        if kept[requirement] > KEPT_FAILURES:
+            results.add(
+                Finding(
+                    requirement,
+                    "generated requests",
+                    False,
+                    "no failure",
+                    f"{kept[requirement] - KEPT_FAILURES} more failures of this kind not shown",
+                )
+            )
+        if passed[requirement] and not kept[requirement]:
+            results.add(Finding(requirement, f"{passed[requirement]} checks of generated requests", True, "no failure"))
+        elif not passed[requirement] and not kept[requirement]:
+            if stopped:
+                results.error(requirement, stopped)
+            else:
+                results.not_tested(requirement, "no generated request exercised this check")
+    progress(f"{sum(passed.values())} checks of generated requests passed, {sum(kept.values())} failed")
+
+
+def _failure(requirement: str, check: str, info: Any, interaction: Any) -> Finding:
+    response = getattr(interaction, "response", None) if interaction is not None else None
+    received = f"{response.status_code}: " if response is not None else ""
+    received += " ".join(str(info.failure.message).split())[:500]
+    return Finding(
+        requirement,
+        f"{check}: {info.failure.title}",
+        False,
+        f"schemathesis {check} holds",
+        received,
+        curl=info.code_sample,
+    )
+
+
+def _error_text(event: Any) -> str:
+    value = getattr(event, "value", None) or getattr(event, "exception", None) or event
+    return " ".join(str(value).split())[:300]
+
+
+def _config(
+    api: str, section: Section, seed: int, max_examples: int, timeout: float, deadline: float
+) -> dict[str, Any]:
+    checks: dict[str, Any] = {"positive_data_acceptance": {"expected-statuses": ACCEPTED_VALID}}
+    if api == "paytronix":
+        checks["negative_data_rejection"] = {"expected-statuses": PAYTRONIX_REJECTIONS}
+    return {
+        "seed": seed,
+        "base-url": section.base_url,
+        "request-timeout": timeout,
+        "suppress-health-check": ["all"],
+        "generation": {"mode": "all", "max-examples": max_examples, "database": "none"},
+        "phases": {"stateful": {"enabled": False}},
+        "checks": checks,
+        "auth": {"openapi": _auth(api, section, deadline)},
+    }
+
+
+def _auth(api: str, section: Section, deadline: float) -> dict[str, Any]:
+    if isinstance(section, VipProfile):
+        now = int(time.time())
+        # Valid for the whole run: the generated requests may be the last thing the budget allows.
+        exp = now + int(deadline - time.monotonic()) + 600
+        claims = {"iss": section.operator_id, "aud": section.audience, "iat": now, "nbf": now - 5, "exp": exp}
+        token = jwt.encode(claims, base64.b64decode(section.secret_base64), algorithm="HS256")
+        return {"operatorJwt": {"bearer": token}}
+    if isinstance(section, PaytronixProfile):
+        return {"clientCredentials": {"username": section.client_id, "password": section.client_secret}}
+    return {"pamApiToken": {"bearer": section.api_token}}
+
+
+def _spec_with_examples(api: str, section: Section) -> dict[str, Any]:
+    """The spec with its request examples replaced by the profile's identities."""
+    spec = copy.deepcopy(load_spec(api))
+    if isinstance(section, VipProfile):
+        body = spec["paths"]["/api/patronsession/accountlookup"]["post"]["requestBody"]["content"]["application/json"]
+        body["examples"] = {name: {"value": dict(account)} for name, account in section.accounts.items()}
+    elif isinstance(section, PaytronixProfile):
+        item = spec["paths"]["/rest/{release}/guest/accountInformation.json"]
+        card = section.cards["active"]
+        card_fields = {
+            "authentication": "card",
+            "merchantId": section.merchant_id,
+            "printedCardNumber": card["printedCardNumber"],
+            "registrationCode": card["registrationCode"],
+        }
+        oauth_fields = {
+            "authentication": "oauth",
+            "merchantId": section.merchant_id,
+            "access_token": card["access_token"],
+        }
+        body = item["post"]["requestBody"]["content"]["application/json"]
+        body["examples"] = {"card": {"value": card_fields}, "oauth": {"value": oauth_fields}}
+        item["parameters"][0]["example"] = section.release
+        for parameter in item["get"]["parameters"]:
+            if parameter["name"] in card_fields:
+                parameter["example"] = card_fields[parameter["name"]]
+    else:
+        active = section.players["active"]
+        values = {
+            "playerId": active["playerId"],
+            "provider": section.provider,
+            "X-Player-Token": active["token"],
+            "X-Correlation-ID": "conformance-examples",
+        }
+        for parameter in spec["paths"]["/players/{playerId}/balance"]["get"]["parameters"]:
+            if parameter["name"] in values:
+                parameter["schema"] = {**parameter["schema"], "example": values[parameter["name"]]}
+    return spec

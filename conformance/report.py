@@ -1,0 +1,162 @@
+"""The terminal summary, JSON and JUnit XML reports of a run."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from xml.etree import ElementTree
+
+from conformance.checks import checks_for
+from conformance.requirements import Level
+from conformance.results import EXIT_FAILED, EXIT_NO_VERDICT, Outcome, RequirementResult
+from conformance.runner import Run
+
+VERDICTS = {0: "PASSED", EXIT_FAILED: "FAILED", EXIT_NO_VERDICT: "NO VERDICT"}
+
+
+def verdict_line(run: Run) -> str:
+    failed = [result for result in run.results if result.outcome is Outcome.FAILED]
+    must = sum(result.requirement.level is Level.MUST for result in failed)
+    should = len(failed) - must
+    errors = sum(result.outcome is Outcome.ERROR for result in run.results)
+    parts = [f"{must} MUST failed", f"{should} SHOULD {'failed' if run.options.strict else 'warnings'}"]
+    if errors:
+        parts.append(f"{errors} without a verdict")
+    return f"{VERDICTS[run.exit_code]} ({', '.join(parts)}), exit {run.exit_code}"
+
+
+def source_label(source: str) -> str:
+    """The short form of a source for one-line output: the seed file, the URL, or 'decision'."""
+    if source.startswith("decision:"):
+        return "decision"
+    return source.split(": ", 1)[0] if ".txt: " in source else source
+
+
+def text_summary(run: Run) -> str:
+    lines = [
+        f"Conformance run of {run.profile.path} (sha256 {run.profile.sha256[:12]}), seed {run.options.seed}, "
+        f"{run.started:%Y-%m-%d %H:%M:%S} UTC, {run.duration:.1f} s",
+    ]
+    for api in run.options.apis:
+        section = run.profile.section(api)
+        lines.append(f"\n{api}  {section.base_url if section else ''}")
+        if api in run.systems_down:
+            lines.append(f"  the system stopped answering: {run.systems_down[api]}")
+        for result in (result for result in run.results if result.requirement.api == api):
+            reason = f"  ({result.reason})" if result.reason and result.outcome is not Outcome.PASSED else ""
+            lines.append(
+                f"  {result.requirement.level.value:<6} {result.outcome.value:<10} {result.requirement.id:<30} "
+                f"{result.requirement.title[:70]}{reason}"
+            )
+    failed = [result for result in run.results if result.outcome is Outcome.FAILED]
+    if failed:
+        lines.append("\nFailures")
+        for result in failed:
+            lines.extend(failure_lines(result))
+    lines.append(f"\n{len(run.untestable)} seed statements cannot be tested over HTTP; the reports list them.")
+    lines.append(f"Verdict: {verdict_line(run)}")
+    return "\n".join(lines)
+
+
+def failure_lines(result: RequirementResult) -> list[str]:
+    requirement = result.requirement
+    lines = [f"\n{requirement.id} ({requirement.level.value}, {source_label(requirement.source)}): {requirement.title}"]
+    for finding in result.failures:
+        lines.append(f"  Check:      {finding.check}")
+        if finding.reproduce:
+            lines.append(f"  Request:    {finding.reproduce}")
+        lines.append(f"  Received:   {finding.received}")
+        lines.append(f"  Documented: {finding.documented}")
+    return lines
+
+
+def as_json(run: Run) -> dict[str, Any]:
+    return {
+        "tool": {
+            "name": "balance-sandbox-kit conformance",
+            "version": run.tool_version,
+            "schemathesis": run.schemathesis_version,
+        },
+        "profile": {"path": run.profile.path, "sha256": run.profile.sha256},
+        "specs": run.spec_hashes,
+        "seed": run.options.seed,
+        "options": {
+            "apis": run.options.apis,
+            "max_examples": run.options.max_examples,
+            "timeout": run.options.timeout,
+            "budget": run.options.budget,
+            "strict": run.options.strict,
+        },
+        "started": run.started.isoformat(),
+        "duration_seconds": round(run.duration, 3),
+        "verdict": {"exit_code": run.exit_code, "label": VERDICTS[run.exit_code], "summary": verdict_line(run)},
+        "systems": {
+            api: {
+                "base_url": getattr(run.profile.section(api), "base_url", ""),
+                "stopped_answering": run.systems_down.get(api),
+            }
+            for api in run.options.apis
+        },
+        "requirements": [
+            {
+                "id": result.requirement.id,
+                "api": result.requirement.api,
+                "level": result.requirement.level.value,
+                "title": result.requirement.title,
+                "source": result.requirement.source,
+                "checks": [check.name for check in checks_for(result.requirement.id)],
+                "outcome": result.outcome.value,
+                "reason": result.reason,
+                "findings": [
+                    {
+                        "check": finding.check,
+                        "passed": finding.passed,
+                        "documented": finding.documented,
+                        "received": finding.received,
+                        "request": finding.reproduce,
+                    }
+                    for finding in result.findings
+                ],
+            }
+            for result in run.results
+        ],
+        "untestable": [{"seed": item.seed, "statement": item.quote, "reason": item.reason} for item in run.untestable],
+    }
+
+
+def junit_xml(run: Run) -> bytes:
+    """One testsuite per API, one testcase per requirement. A SHOULD failure is a failure only with --strict;
+    otherwise the testcase passes and carries the warning in system-out."""
+    suites = ElementTree.Element("testsuites", name="conformance", time=f"{run.duration:.3f}")
+    for api in run.options.apis:
+        results = [result for result in run.results if result.requirement.api == api]
+        suite = ElementTree.SubElement(suites, "testsuite", name=api, tests=str(len(results)))
+        counts = {"failures": 0, "errors": 0, "skipped": 0}
+        for result in results:
+            requirement = result.requirement
+            testcase = ElementTree.SubElement(
+                suite, "testcase", classname=api, name=f"{requirement.id}: {requirement.title}"
+            )
+            detail = "\n".join(failure_lines(result)).strip()
+            if result.outcome is Outcome.FAILED and (requirement.level is Level.MUST or run.options.strict):
+                counts["failures"] += 1
+                failure = ElementTree.SubElement(
+                    testcase, "failure", type=requirement.level.value, message=result.failures[0].received[:200]
+                )
+                failure.text = detail
+            elif result.outcome is Outcome.FAILED:
+                ElementTree.SubElement(testcase, "system-out").text = f"WARNING (SHOULD not met)\n{detail}"
+            elif result.outcome is Outcome.ERROR:
+                counts["errors"] += 1
+                ElementTree.SubElement(testcase, "error", message=result.reason)
+            elif result.outcome is Outcome.NOT_TESTED:
+                counts["skipped"] += 1
+                ElementTree.SubElement(testcase, "skipped", message=result.reason)
+        for name, count in counts.items():
+            suite.set(name, str(count))
+    ElementTree.indent(suites)
+    return ElementTree.tostring(suites, encoding="utf-8", xml_declaration=True)
+
+
+def json_bytes(run: Run) -> bytes:
+    return json.dumps(as_json(run), indent=2).encode()

@@ -1,0 +1,145 @@
+"""The suite's HTTP client: every request bounded in time and size, every exchange kept as evidence.
+
+A system under test may hang, reset connections, answer bytes that are not HTTP, or stream a huge body. Each of
+these ends one request within the timeout and becomes a ``TransportError`` (no verdict), never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+# Documented answers are a few kilobytes; anything past this is read no further.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class TransportError(Exception):
+    """No HTTP answer came back: the system hung, refused, reset or spoke something that is not HTTP."""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its answer, as shown in reports."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes | None
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    truncated: bool = False
+    _json: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def json(self) -> Any:
+        """The parsed body, or None when it is not JSON (callers check the content type and shape)."""
+        if self.truncated:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    @property
+    def is_json(self) -> bool:
+        media_type = self.content_type.split(";", 1)[0].strip().lower()
+        return media_type == "application/json" or media_type.endswith("+json")
+
+    def body_text(self, limit: int = 600) -> str:
+        text = self.body[:limit].decode("utf-8", errors="replace")
+        more = len(self.body) > limit or self.truncated
+        return text + (" ..." if more else "")
+
+    def received(self) -> str:
+        """What came back, for a failure message."""
+        size = f", body over {MAX_BODY_BYTES} bytes, not read to the end" if self.truncated else ""
+        return f"{self.status} {self.content_type or '(no content type)'}{size}: {self.body_text(300)}"
+
+    def curl(self) -> str:
+        """The request as a curl command a person can paste."""
+        parts = ["curl", "-sS", "-X", self.method]
+        for name, value in self.request_headers.items():
+            parts += ["-H", f"{name}: {value}"]
+        if self.request_body is not None:
+            parts += ["--data-binary", self.request_body.decode("utf-8", errors="replace")]
+        parts.append(self.url)
+        return " ".join(shlex.quote(part) for part in parts)
+
+
+class Client:
+    """Sends requests to one system under test with a per-request timeout and a cap on body size."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._http = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        json_body: Any = None,
+        content: bytes | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Exchange:
+        headers = dict(headers or {})
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            headers.setdefault("Content-Type", "application/json")
+        request = self._http.build_request(method, url, headers=headers, content=content, params=params)
+        deadline = time.monotonic() + 2 * self.timeout
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                body, truncated = _read_bounded(response, deadline)
+            finally:
+                response.close()
+        except httpx.TimeoutException:
+            raise TransportError(f"no answer within {self.timeout:g} s ({method} {request.url})") from None
+        except httpx.ConnectError as exc:
+            raise TransportError(
+                f"cannot connect to {request.url.scheme}://{request.url.netloc.decode()}: {exc}"
+            ) from None
+        except httpx.RemoteProtocolError as exc:
+            raise TransportError(f"the answer is not valid HTTP ({method} {request.url}): {exc}") from None
+        except (httpx.ReadError, httpx.WriteError, httpx.NetworkError) as exc:
+            raise TransportError(
+                f"the connection broke ({method} {request.url}): {exc or type(exc).__name__}"
+            ) from None
+        return Exchange(
+            method=method,
+            url=str(request.url),
+            request_headers={key: value for key, value in headers.items()},
+            request_body=content,
+            status=response.status_code,
+            headers={key.lower(): value for key, value in response.headers.items()},
+            body=body,
+            truncated=truncated,
+        )
+
+
+def _read_bounded(response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
+    # Decoded bytes, so a small compressed body cannot expand past the cap unseen.
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return b"".join(chunks)[:MAX_BODY_BYTES], True
+        if time.monotonic() > deadline:
+            # Each read is bounded by the timeout; a body that dribbles in forever is bounded here.
+            raise httpx.ReadTimeout("the body kept arriving past the deadline")
+    return b"".join(chunks), False
