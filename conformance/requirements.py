@@ -131,23 +131,25 @@ REQUIREMENTS: tuple[Requirement, ...] = (
        _seed(VALK_SEED, "Amount in some currency, rounded to 6 decimal places")),
     _r("VALK-CORRELATION-ECHO", K, SHOULD, "X-Correlation-ID is echoed on the answer",
        "decision: echoing the correlation id lets both sides find one request in their logs"),
-    # Generated requests (schemathesis), per API.
+    # Generated requests (schemathesis), per API. A MUST cites the seed statement that makes it one.
     *(
         requirement
-        for prefix, api, auth_level, status_level, type_level in (
-            ("VIP", V, MUST, MUST, SHOULD),
-            ("PTX", P, SHOULD, SHOULD, SHOULD),
-            ("VALK", K, MUST, SHOULD, MUST),
+        for prefix, api, seed, answers, statuses, auth, media in (
+            ("VIP", V, VIP_SEED, "Account inquiry call received and data returned.", "Responses",
+             "Operators need to send a JWT bearer token to authenticate the request.", None),
+            ("PTX", P, PTX_SEED, "The Paytronix System returns a success, failure or invalid_status", None, None, None),
+            ("VALK", K, VALK_SEED, "The player balance summary", None, "Invalid session or api key",
+             "application/json"),
         )
         for requirement in (
             _r(f"{prefix}-GEN-SCHEMA", api, MUST, "Answers to generated requests match the documented schema of "
-               "their status", "decision: the specs encode the seed's documented shapes"),
-            _r(f"{prefix}-GEN-STATUS", api, status_level, "Answers to generated requests use documented statuses",
-               "decision: the specs list the seed's statuses"),
-            _r(f"{prefix}-GEN-AUTH", api, auth_level, "Requests without valid credentials are refused",
-               "decision: the documented authentication applies to every request"),
-            _r(f"{prefix}-GEN-CONTENT-TYPE", api, type_level, "Answers are application/json",
-               "decision: every documented body is JSON"),
+               "their status", _seed(seed, answers)),
+            _r(f"{prefix}-GEN-STATUS", api, MUST if statuses else SHOULD, "Answers to generated requests use "
+               "documented statuses", _seed(seed, statuses) if statuses else "decision: the specs list the statuses"),
+            _r(f"{prefix}-GEN-AUTH", api, MUST if auth else SHOULD, "Requests without valid credentials are refused",
+               _seed(seed, auth) if auth else PTX_AUTH_DOCS),
+            _r(f"{prefix}-GEN-CONTENT-TYPE", api, MUST if media else SHOULD, "Answers are application/json",
+               _seed(seed, media) if media else "decision: every documented body is JSON"),
             _r(f"{prefix}-GEN-NO-5XX", api, SHOULD, "No generated request makes the server fail (5xx)",
                "decision: malformed input is a client error"),
             _r(f"{prefix}-GEN-INPUT-VALIDATION", api, SHOULD, "Invalid input is rejected and valid input accepted",
