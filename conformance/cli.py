@@ -7,6 +7,7 @@ profile, spec or connection problem).
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 from collections.abc import Sequence
@@ -22,14 +23,16 @@ from conformance.results import EXIT_NO_VERDICT
 from conformance.runner import Options, run
 
 
-def _positive(kind: type[int] | type[float]) -> type:
+def _bounded(kind: type[int] | type[float], limit: float) -> type:
+    """A parser of numbers above 0 and at most ``limit`` (nan and inf are not numbers a run can wait for)."""
+
     def parse(text: str) -> int | float:
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a number above 0, got {text}")
+        if not (math.isfinite(value) and 0 < value <= limit):
+            raise argparse.ArgumentTypeError(f"expected a number above 0 and at most {limit:g}, got {text}")
         return value
 
     return parse  # type: ignore[return-value]
@@ -55,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     runner.add_argument("--seed", type=int, help="seed of the generated requests (default: random, printed)")
     runner.add_argument(
         "--max-examples",
-        type=_positive(int),
+        type=_bounded(int, 10_000),
         default=25,
         metavar="N",
         help="generated examples per operation and phase (default: %(default)s)",
@@ -63,14 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     runner.add_argument("--strict", action="store_true", help="a SHOULD not met fails the run too")
     runner.add_argument(
         "--timeout",
-        type=_positive(float),
+        type=_bounded(float, 3600),
         default=10.0,
         metavar="SECONDS",
         help="per-request timeout (default: %(default)s)",
     )
     runner.add_argument(
         "--budget",
-        type=_positive(float),
+        type=_bounded(float, 86_400),
         default=600.0,
         metavar="SECONDS",
         help="overall time budget; what is left unrun has no verdict (default: %(default)s)",
@@ -84,7 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "requirements":
-        return _list_requirements(args.api or list(API_NAMES))
+        try:
+            return _list_requirements(args.api or list(API_NAMES))
+        except BrokenPipeError:
+            # The reader stopped early (`| head`); that is not an error.
+            sys.stderr.close()
+            return 0
     try:
         return _run(args)
     except NoVerdictError as problem:

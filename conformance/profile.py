@@ -79,7 +79,7 @@ def load_profile(path: str | Path, environ: Mapping[str, str] | None = None) -> 
     except OSError as exc:
         raise ProfileError(file, "(file)", f"cannot be read: {exc.strerror or exc}") from None
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = yaml.load(raw.decode("utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except UnicodeDecodeError:
         raise ProfileError(file, "(file)", "expected UTF-8 text") from None
     except yaml.YAMLError as exc:
@@ -101,6 +101,20 @@ def load_profile(path: str | Path, environ: Mapping[str, str] | None = None) -> 
                 file, "vip-connect.secret_base64", "expected valid base64, got a value that does not decode"
             ) from None
     return _build(file, hashlib.sha256(raw).hexdigest(), data)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Refuses a key given twice in one mapping; PyYAML would silently keep the last (a whole second section)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                mark = key_node.start_mark
+                raise yaml.constructor.ConstructorError(None, None, f"the key {key!r} is given twice", mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _substitute(value: Any, environ: Mapping[str, str], file: str, path: list[str]) -> Any:
@@ -130,7 +144,8 @@ def _validator() -> Draft202012Validator:
 
 def _explain(error: ValidationError) -> tuple[str, str]:
     """The key at fault and 'expected ..., got ...' for a schema error of the profile."""
-    path = [str(part) if not isinstance(part, int) else f"[{part}]" for part in error.path]
+    # absolute_path: an error found inside a oneOf/anyOf branch keeps the key of the value it concerns.
+    path = [str(part) if not isinstance(part, int) else f"[{part}]" for part in error.absolute_path]
     schema = error.schema if isinstance(error.schema, dict) else {}
     kind, instance = str(error.validator), error.instance
     if kind == "required" and isinstance(instance, dict):
@@ -142,6 +157,10 @@ def _explain(error: ValidationError) -> tuple[str, str]:
         return _dotted([*path, extra]), f"expected one of the keys {', '.join(allowed)}, got an unexpected key"
     if kind in ("oneOf", "anyOf") and schema.get("description"):
         return _dotted(path), f"expected {schema['description']}, got {instance!r}"
+    if kind == "minProperties" and isinstance(instance, dict):
+        return _dotted(path), f"expected at least one of the keys {', '.join(schema.get('properties', {}))}, got none"
+    if kind in ("minLength", "minItems") and not schema.get("description"):
+        return _dotted(path), f"expected a non-empty value, got {instance!r}"
     expected = schema.get("description") or error.message
     if kind == "enum":
         expected = "one of " + ", ".join(map(repr, error.validator_value))  # type: ignore[arg-type]

@@ -55,7 +55,9 @@ class Exchange:
         return media_type == "application/json" or media_type.endswith("+json")
 
     def body_text(self, limit: int = 600) -> str:
-        text = self.body[:limit].decode("utf-8", errors="replace")
+        """The start of the body as printable text: control characters are shown escaped, so that no answer can
+        drive a terminal or break the XML of a report."""
+        text = _printable(self.body[:limit].decode("utf-8", errors="replace"))
         more = len(self.body) > limit or self.truncated
         return text + (" ..." if more else "")
 
@@ -73,6 +75,10 @@ class Exchange:
             parts += ["--data-binary", self.request_body.decode("utf-8", errors="replace")]
         parts.append(self.url)
         return " ".join(shlex.quote(part) for part in parts)
+
+
+def _printable(text: str) -> str:
+    return "".join(char if char.isprintable() or char in "\n\t" else f"\\x{ord(char):02x}" for char in text)
 
 
 class Client:
