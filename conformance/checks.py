@@ -127,19 +127,24 @@ class ApiContext:
         body: Any,
         schema: str,
         field_rules: Mapping[str, str] | None = None,
+        section_rules: Mapping[str, str] | None = None,
     ) -> None:
-        """Validate ``body`` against the spec's ``schema``; route format errors of ruled fields to their rule."""
-        field_rules = field_rules or {}
+        """Validate ``body`` against the spec's ``schema``. Format errors of a field in ``field_rules`` go to its
+        rule; any error under a top-level key in ``section_rules`` to that key's requirement; the rest to
+        ``requirement``."""
+        field_rules, section_rules = field_rules or {}, section_rules or {}
         errors = list(schema_validator(self.api, schema).iter_errors(body))
         owners: dict[str, list[str]] = {requirement: []}
-        owners.update({rule_id: [] for rule_id in field_rules.values()})
+        owners.update({rule_id: [] for rule_id in (*field_rules.values(), *section_rules.values())})
         for error in _leaves(errors):
-            owner = _owner(error, field_rules) or requirement
+            top = next(iter(error.absolute_path), None)
+            owner = section_rules.get(top) if isinstance(top, str) else None
+            owner = owner or _owner(error, field_rules) or requirement
             owners.setdefault(owner, []).append(_describe(error))
+        ruled = {**field_rules, **section_rules}
         for owner, problems in owners.items():
-            documented = f"a body matching {schema} in the spec" + (
-                "" if owner == requirement else f" ({', '.join(f for f, r in field_rules.items() if r == owner)})"
-            )
+            fields = ", ".join(name for name, rule_id in ruled.items() if rule_id == owner)
+            documented = f"a body matching {schema} in the spec" + (f" ({fields})" if owner != requirement else "")
             received = f"{exchange.status}: " + "; ".join(problems[:5])
             self.expect(owner, check, not problems, documented, exchange, received)
 

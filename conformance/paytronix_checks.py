@@ -157,6 +157,25 @@ def wrong_access_token(ctx: PaytronixContext) -> None:
     _each_method(ctx, "PTX-FAILURE-ACCESS-TOKEN", "wrong access token", fields, "failure", "Failure")
 
 
+@case("PTX-INVALID-INPUT", "card without registrationCode; oauth without access_token; an unknown type, each method")
+def incomplete_requests(ctx: PaytronixContext) -> None:
+    # Generated requests cannot tell a success from a failure at HTTP 200, which is how Paytronix answers what it
+    # cannot use; these known-invalid requests check that none is answered with a balance.
+    card = ctx.profile.cards["active"]
+    requests = {
+        "card without registrationCode": {"authentication": "card", "printedCardNumber": card["printedCardNumber"]},
+        "oauth without access_token": {"authentication": "oauth", "printedCardNumber": card["printedCardNumber"]},
+        "an unknown authentication type": {"authentication": "b2b", "printedCardNumber": card["printedCardNumber"],
+                                           "registrationCode": card["registrationCode"]},
+    }  # fmt: skip
+    for method in ctx.profile.methods:
+        for label, fields in requests.items():
+            exchange = ctx.call(method, fields)
+            body = exchange.json() if exchange.is_json else None
+            succeeded = exchange.status == 200 and isinstance(body, dict) and body.get("result") == "success"
+            ctx.expect("PTX-INVALID-INPUT", f"{method} {label}", not succeeded, "no result success", exchange)
+
+
 @case("PTX-FAILURE-PASSWORD", "the guest with a wrong password, each method")
 def wrong_password(ctx: PaytronixContext) -> None:
     guest = ctx.profile.cards.get("guest")

@@ -108,6 +108,8 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     _r("PTX-FAILURE-REGISTRATION-CODE", P, SHOULD, "A wrong registration code: 200, result failure", PTX_AUTH_DOCS),
     _r("PTX-FAILURE-ACCESS-TOKEN", P, SHOULD, "A wrong access token: 200, result failure", PTX_AUTH_DOCS),
     _r("PTX-FAILURE-PASSWORD", P, SHOULD, "A wrong guest password: 200, result failure", PTX_AUTH_DOCS),
+    _r("PTX-INVALID-INPUT", P, SHOULD, "A request without the fields its authentication type needs, or with an "
+       "unknown type, is never answered with result success", PTX_AUTH_DOCS),
     # Valkyrie PAM: documented cases.
     _r("VALK-200-OK", K, MUST, "A live session: 200, status OK with balance cashAmount, bonusAmount, promoAmount",
        _seed(VALK_SEED, "The player balance summary")),

@@ -60,6 +60,16 @@ class Results:
     def add(self, finding: Finding) -> None:
         self._findings[finding.requirement].append(finding)
 
+    def merge(self, other: Results) -> None:
+        """Take the findings, untested reasons and errors of ``other`` (a run in another process)."""
+        for findings in other._findings.values():
+            for finding in findings:
+                self.add(finding)
+        for requirement, reason in other._not_tested.items():
+            self.not_tested(requirement, reason)
+        for requirement, reason in other._errors.items():
+            self.error(requirement, reason)
+
     def has_findings(self, requirement: str) -> bool:
         return bool(self._findings[requirement])
 

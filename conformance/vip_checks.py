@@ -25,6 +25,8 @@ FIELD_RULES = {
     "lastTransaction": "VIP-DATA-DATES",
     "dateOfBirth": "VIP-DATA-DATES",
 }
+# Any error inside bankAccounts (an item's fields) is the bank-accounts requirement's.
+SECTION_RULES = {"bankAccounts": "VIP-BANK-ACCOUNTS"}
 ERROR_FIELDS = (
     "errorCode",
     "transactionStage",
@@ -87,7 +89,7 @@ class VipContext(ApiContext):
         if body is None:
             return
         schema = "VipOnlineAccount" if product == "online" else "VipPreferredAccount"
-        self.expect_shape(requirement, check, exchange, body, schema, FIELD_RULES)
+        self.expect_shape(requirement, check, exchange, body, schema, FIELD_RULES, SECTION_RULES)
         toggle = self.profile.bank_accounts_toggle
         present = isinstance(body, dict) and "bankAccounts" in body
         documented = "bankAccounts present (the toggle is on)" if toggle else "no bankAccounts (the toggle is off)"

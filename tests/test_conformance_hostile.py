@@ -1,0 +1,313 @@
+"""Systems that misbehave at the transport level: the conformance run ends in bounded time with a clear message.
+
+Each case is a small raw-socket server (threads on 127.0.0.1, a free port, stopped at the end of the test) that
+the three base URLs of a profile point at. The CLI runs as a subprocess with ``--timeout 1 --budget 40``:
+
+- no HTTP answer at all (hang, reset, garbage, a dribbling body, nothing listening) is no verdict: exit 2;
+- answers that are HTTP but not what the specs document (an HTML page, a huge or endless JSON-looking body) are
+  a verdict: the system fails, exit 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from support import REPO
+
+# The suite's options for every case: one second per request, forty for the whole run.
+TIMEOUT_SECONDS = 1
+BUDGET_SECONDS = 40
+# A run still going this long after its bound is killed: it has failed the test already, and is hung, not slow.
+SAFETY_NET_SECONDS = 5
+
+MOCK_PROFILE = REPO / "conformance" / "profiles" / "mock.yaml"
+MOCK_BASE = "http://127.0.0.1:8000"
+API_NAMES = ("vip-connect", "paytronix", "valkyrie")
+
+# What the servers answer, once they have read the request.
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>"
+NOT_HTTP = b"\x00\x01\x02 SSH-2.0-OpenSSH_9.2 this is not HTTP\r\n\r\n"
+JSON_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+HUGE_BODY_BYTES = 50 * 1024 * 1024
+JSON_CHUNK = b'{"availableAmount": 12.5, "status": "OK", "padding": "' + b"x" * 4000 + b'"},'
+
+Handler = Callable[[socket.socket, threading.Event], None]
+
+
+class RawServer:
+    """A TCP server on 127.0.0.1 that runs ``handler`` in a thread per connection, until ``stop``."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+        self._stopping = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        # accept() wakes up regularly to see whether the server is stopping.
+        self._listener.settimeout(0.1)
+        self.port: int = self._listener.getsockname()[1]
+        self._threads: list[threading.Thread] = []
+        self._acceptor = threading.Thread(target=self._accept, name=f"raw-server-{self.port}", daemon=True)
+        self._acceptor.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._serve, args=(connection,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        # Reads and writes wake up regularly too, so a handler waiting on a client notices the stop.
+        connection.settimeout(0.2)
+        # The suite giving up on a connection (timeout, body cap) and closing it is what these servers provoke.
+        with connection, contextlib.suppress(OSError):
+            self._handler(connection, self._stopping)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._acceptor.join(timeout=5)
+        self._listener.close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        alive = [thread for thread in [self._acceptor, *self._threads] if thread.is_alive()]
+        assert not alive, f"server threads still running: {alive}"
+
+
+def read_request(connection: socket.socket, stopping: threading.Event) -> bool:
+    """Read one request (head and Content-Length body); False when the client closed or the server is stopping.
+
+    Reading the whole request before answering matters: closing a socket with unread data sends a reset, which
+    would turn every case into the reset case.
+    """
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = _receive(connection, stopping)
+        if not chunk:
+            return False
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    match = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
+    remaining = int(match.group(1)) - len(body) if match else 0
+    while remaining > 0:
+        chunk = _receive(connection, stopping)
+        if not chunk:
+            return False
+        remaining -= len(chunk)
+    return True
+
+
+def _receive(connection: socket.socket, stopping: threading.Event) -> bytes:
+    while not stopping.is_set():
+        try:
+            return connection.recv(65536)
+        except TimeoutError:
+            continue
+    return b""
+
+
+def _send(connection: socket.socket, data: bytes, stopping: threading.Event) -> None:
+    """Send all of ``data``, waiting for a client that is slow to read (sendall gives up at the socket timeout)."""
+    view = memoryview(data)
+    while view and not stopping.is_set():
+        try:
+            view = view[connection.send(view) :]
+        except TimeoutError:
+            continue
+
+
+def hang(connection: socket.socket, stopping: threading.Event) -> None:
+    """Accept, read, and never answer."""
+    while read_request(connection, stopping):
+        pass
+    stopping.wait()
+
+
+def reset(connection: socket.socket, stopping: threading.Event) -> None:
+    """Close at once with a TCP reset: SO_LINGER on with a zero timeout makes close() send RST, not FIN."""
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def garbage(connection: socket.socket, stopping: threading.Event) -> None:
+    """Answer bytes that are not HTTP, then close."""
+    if read_request(connection, stopping):
+        _send(connection, NOT_HTTP, stopping)
+
+
+def html(connection: socket.socket, stopping: threading.Event) -> None:
+    """A valid HTTP/1.1 200 text/html page for every request."""
+    if read_request(connection, stopping):
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+            f"Content-Length: {len(HTML_PAGE)}\r\nConnection: close\r\n\r\n"
+        )
+        _send(connection, head.encode() + HTML_PAGE, stopping)
+
+
+def huge_body(connection: socket.socket, stopping: threading.Event) -> None:
+    """A valid HTTP 200 application/json answer whose body is 50 MB of JSON-looking bytes."""
+    if not read_request(connection, stopping):
+        return
+    _send(connection, f"{JSON_HEAD}Content-Length: {HUGE_BODY_BYTES}\r\n\r\n[".encode(), stopping)
+    sent = 1
+    while sent < HUGE_BODY_BYTES and not stopping.is_set():
+        chunk = JSON_CHUNK[: HUGE_BODY_BYTES - sent]
+        _send(connection, chunk, stopping)
+        sent += len(chunk)
+
+
+def endless_body(connection: socket.socket, stopping: threading.Event) -> None:
+    """A valid HTTP 200 application/json answer whose body never ends: no Content-Length, never closed.
+
+    About 2.5 MB/s: far more than a reader needs to see that it does not end, and slow enough that a reader which
+    keeps all of it cannot exhaust the machine's memory before the test gives up on it.
+    """
+    if not read_request(connection, stopping):
+        return
+    _send(connection, f"{JSON_HEAD}\r\n[".encode(), stopping)
+    while not stopping.is_set():
+        _send(connection, JSON_CHUNK * 64, stopping)
+        stopping.wait(0.1)
+
+
+def dribble(connection: socket.socket, stopping: threading.Event) -> None:
+    """Valid headers, then one body byte per second, forever."""
+    if not read_request(connection, stopping):
+        return
+    _send(connection, f"{JSON_HEAD}\r\n".encode(), stopping)
+    while not stopping.is_set():
+        _send(connection, b" ", stopping)
+        stopping.wait(1.0)
+
+
+def closed_port() -> int:
+    """A port nothing listens on: bound for a moment to get a free number, then closed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@dataclass(frozen=True)
+class Case:
+    handler: Handler | None  # None: nothing listens
+    exit_code: int
+    bound_seconds: float
+    messages: tuple[str, ...]  # each must appear in the output
+
+
+# Bounds. A transport problem ends a request within 2 x --timeout (the transport's deadline for a whole body), and
+# the first one marks a system that never answered as down, so each of the three APIs costs at most one such
+# request: 2-6 s in all, plus the CLI's start-up (about 1 s). 30 s leaves room for a loaded machine and still
+# catches a suite that retries, or waits for the budget (40 s) to run out.
+NO_VERDICT_BOUND = 30.0
+# Wrong answers are HTTP, so every check runs, generated requests included, and the budget bounds them: a run ends
+# within the budget, plus the request under way when it runs out (at most 2 s), start-up and report writing.
+VERDICT_BOUND = BUDGET_SECONDS + 15.0
+NO_VERDICT = ("Verdict: NO VERDICT", "the system stopped answering")
+FAILED = ("Verdict: FAILED",)
+
+CASES = {
+    "hang": Case(hang, 2, NO_VERDICT_BOUND, (*NO_VERDICT, "no answer within 1 s")),
+    "reset": Case(reset, 2, NO_VERDICT_BOUND, (*NO_VERDICT, "the connection broke")),
+    "garbage": Case(garbage, 2, NO_VERDICT_BOUND, (*NO_VERDICT, "the answer is not valid HTTP")),
+    "html": Case(html, 1, VERDICT_BOUND, (*FAILED, "200 text/html")),
+    "huge-body": Case(huge_body, 1, VERDICT_BOUND, (*FAILED, "body over 1048576 bytes, not read to the end")),
+    "endless-body": Case(endless_body, 1, VERDICT_BOUND, (*FAILED, "body over 1048576 bytes, not read to the end")),
+    "dribble": Case(dribble, 2, NO_VERDICT_BOUND, (*NO_VERDICT, "no answer within 1 s")),
+    "nothing-listening": Case(None, 2, NO_VERDICT_BOUND, (*NO_VERDICT, "cannot connect to http://127.0.0.1:")),
+}
+
+
+@pytest.fixture
+def system(case_name: str) -> Iterator[str]:
+    """The base URL of the misbehaving system of the case, started for the test and stopped after it."""
+    case = CASES[case_name]
+    if case.handler is None:
+        yield f"http://127.0.0.1:{closed_port()}"
+        return
+    server = RawServer(case.handler)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def write_profile(directory: Path, base: str) -> Path:
+    """The bundled mock's profile with its three base URLs pointing at ``base``: valid, so only the system fails."""
+    text = MOCK_PROFILE.read_text(encoding="utf-8")
+    assert text.count(MOCK_BASE) == 3
+    profile = directory / "profile.yaml"
+    profile.write_text(text.replace(MOCK_BASE, base), encoding="utf-8")
+    return profile
+
+
+@pytest.mark.parametrize("case_name", list(CASES))
+def test_a_misbehaving_system_ends_the_run_in_bounded_time(case_name: str, system: str, tmp_path: Path) -> None:
+    case = CASES[case_name]
+    results = tmp_path / "results.json"
+    command = [
+        sys.executable,
+        "-m",
+        "conformance",
+        "run",
+        "--profile",
+        str(write_profile(tmp_path, system)),
+        "--timeout",
+        str(TIMEOUT_SECONDS),
+        "--budget",
+        str(BUDGET_SECONDS),
+        "--seed",
+        "1",
+        "--json",
+        str(results),
+    ]
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=case.bound_seconds + SAFETY_NET_SECONDS
+        )
+    except subprocess.TimeoutExpired as expired:
+        partial = _text(expired.stdout) + _text(expired.stderr)
+        pytest.fail(
+            f"{case_name}: the run did not end within its bound of {case.bound_seconds:g} s "
+            f"(killed after {time.monotonic() - started:.1f} s):\n{partial[-4000:]}"
+        )
+    elapsed = time.monotonic() - started
+    output = result.stdout + result.stderr
+    summary = f"{case_name}: exit {result.returncode} after {elapsed:.1f} s\n{output[-4000:]}"
+    assert "Traceback" not in output, summary
+    assert result.returncode == case.exit_code, summary
+    assert elapsed < case.bound_seconds, summary
+    for message in case.messages:
+        assert message in output, summary
+    # The JSON says the same: with no answer, each of the three systems is marked down; with wrong answers, none.
+    systems = json.loads(results.read_text(encoding="utf-8"))["systems"]
+    down = {api: bool(entry["stopped_answering"]) for api, entry in systems.items()}
+    assert down == dict.fromkeys(API_NAMES, case.exit_code == 2), down
+
+
+def _text(output: bytes | str | None) -> str:
+    """What a killed run had written: TimeoutExpired carries bytes even for a run started with text=True."""
+    if isinstance(output, bytes):
+        return output.decode("utf-8", errors="replace")
+    return output or ""
