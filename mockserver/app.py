@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import gc
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connexion import AsyncApp
+from connexion import AsyncApp, ConnexionMiddleware
 from connexion.exceptions import ProblemException
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
@@ -16,9 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from mockserver import error_bodies, security
+from mockserver.dispatch import HandlerDispatch, Operation
 from mockserver.fixtures import Fixtures, load_fixtures
 from mockserver.paytronix import AccountInformationBodyValidator, Paytronix
-from mockserver.request_log import RequestLogMiddleware
+from mockserver.request_log import RequestLogMiddleware, configure_logging
 from mockserver.routes import RouteTable
 from mockserver.specs import load_spec
 from mockserver.validators import JsonBodyValidator, validator_map
@@ -44,14 +48,12 @@ class ApiBinding:
 def api_bindings(fixtures: Fixtures) -> list[ApiBinding]:
     vip, ptx, valk = fixtures.vip_connect, fixtures.paytronix, fixtures.valkyrie
     vip_connect, paytronix, valkyrie = VipConnect(vip), Paytronix(ptx), Valkyrie(valk)
-    operator_keys = vip.operator_keys()
+    verify_operator_jwt = security.OperatorJwtVerifier(vip.operator_keys(), vip.audiences)
     return [
         ApiBinding(
             name="vip-connect",
             handlers={"accountLookup": vip_connect.account_lookup},
-            security_map=security.bearer_map(
-                lambda token: security.verify_operator_jwt(token, operator_keys, vip.audiences)
-            ),
+            security_map=security.bearer_map(verify_operator_jwt),
             body_validator=LookupBodyValidator,
             render_error=error_bodies.vip_connect_error,
         ),
@@ -77,10 +79,37 @@ def api_bindings(fixtures: Fixtures) -> list[ApiBinding]:
     ]
 
 
+def _operations(bindings: list[ApiBinding]) -> dict[tuple[str, str], Operation]:
+    operations = {}
+    for binding in bindings:
+        for item in load_spec(binding.name)["paths"].values():
+            for method in ("get", "post"):
+                if method in item:
+                    operation_id = item[method]["operationId"]
+                    handler = binding.handlers[operation_id]
+                    operations[(binding.prefix, operation_id)] = Operation.for_handler(handler, item[method], item)
+    return operations
+
+
+# How `mockserver serve --workers N` tells its worker processes what to serve.
+FIXTURES_ENV = "MOCKSERVER_FIXTURES"
+LOG_LEVEL_ENV = "MOCKSERVER_LOG_LEVEL"
+
+
+def app_for_worker() -> AsyncApp:
+    """The app of one worker process: the parent checked the fixtures and passed their directory on."""
+    configure_logging(os.environ.get(LOG_LEVEL_ENV, "info"))
+    app = create_app(load_fixtures(os.environ[FIXTURES_ENV]))
+    gc.freeze()  # as `mockserver serve` does for its one process: see cli.py
+    return app
+
+
 def create_app(fixtures: Fixtures | None = None) -> AsyncApp:
     """The mock server for ``fixtures`` (the bundled fixtures by default), with validation both ways."""
     bindings = api_bindings(fixtures if fixtures is not None else load_fixtures())
-    app = AsyncApp(__name__)
+    # connexion's whole default stack, then the direct call of our handlers at its centre.
+    dispatch = functools.partial(HandlerDispatch, operations=_operations(bindings))
+    app = AsyncApp(__name__, middlewares=[*ConnexionMiddleware.default_middlewares, dispatch])
     for binding in bindings:
         app.add_api(
             load_spec(binding.name),

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import gc
+import os
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
-from mockserver.app import create_app
+from mockserver.app import FIXTURES_ENV, LOG_LEVEL_ENV, create_app
 from mockserver.errors import FixtureError
 from mockserver.fixtures import load_fixtures
+from mockserver.request_log import configure_logging
 from mockserver.resources import FIXTURES_DIR
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -26,6 +30,12 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, got {port}")
     return port
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"expected a number of workers from 1 to 64, got {text!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="directory with vip-connect.yaml, paytronix.yaml, valkyrie.yaml (default: the bundled ones)",
     )
     serve.add_argument(
+        "--workers", type=_workers, default=1, help="worker processes sharing the port (default: %(default)s)"
+    )
+    serve.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -53,15 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # connexion logs every rejected request at INFO; the access line already records it.
-    logging.getLogger("connexion").setLevel(logging.WARNING)
+    configure_logging(args.log_level)
     try:
         fixtures = load_fixtures(args.fixtures)
     except FixtureError as error:
         print(f"mockserver: cannot start: {error}", file=sys.stderr)
         return EXIT_USAGE
-    app = create_app(fixtures)
     try:
         listener = socket.create_server((args.host, args.port))
     except OSError as error:
@@ -71,8 +81,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     announcement = (
         f"mockserver: serving /vip-connect /paytronix /valkyrie on http://{host}:{port} (fixtures: {args.fixtures})"
     )
-    config = uvicorn.Config(app, log_config=None, access_log=False, log_level=args.log_level)
-    _AnnouncingServer(config, announcement).run(sockets=[listener])
+    if args.workers == 1:
+        config = uvicorn.Config(create_app(fixtures), log_config=None, access_log=False, log_level=args.log_level)
+        _AnnouncingServer(config, announcement).run(sockets=[listener])
+        return EXIT_OK
+    # Each worker process builds its own app from the fixtures just checked here.
+    os.environ[FIXTURES_ENV] = str(Path(args.fixtures).resolve())
+    os.environ[LOG_LEVEL_ENV] = args.log_level
+    config = uvicorn.Config(
+        "mockserver.app:app_for_worker",
+        factory=True,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+        log_level=args.log_level,
+    )
+    _AnnouncingSupervisor(config, [listener], f"{announcement}, {args.workers} workers").run()
     return EXIT_OK
 
 
@@ -85,8 +109,23 @@ class _AnnouncingServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
+        # The app's objects (specs, fixtures, connexion's stack) live as long as the process: freezing them keeps
+        # the collector's full passes, and the latency spikes they cause, to what requests allocate.
+        gc.freeze()
         if self.started:
             print(self._announcement, file=sys.stderr, flush=True)
+
+
+class _AnnouncingSupervisor(Multiprocess):
+    """uvicorn's worker supervisor; announces once the workers are launched on the socket, which already listens."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket], announcement: str) -> None:
+        super().__init__(config, sockets)
+        self._announcement = announcement
+
+    def init_processes(self) -> None:
+        super().init_processes()
+        print(self._announcement, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("mockserver.access")
 
+
+def configure_logging(level: str) -> None:
+    """Log lines to stderr; ``info`` writes one access line per request."""
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # connexion logs every rejected request at INFO; the access line already records it.
+    logging.getLogger("connexion").setLevel(logging.WARNING)
+
+
 _CORRELATION = b"x-correlation-id"
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import hmac
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,20 +21,30 @@ from connexion.security import BasicSecurityHandler, BearerSecurityHandler
 JWT_LEEWAY_SECONDS = 60
 
 
-class _CheckedBearer(BearerSecurityHandler):
+class _DirectCheck:
+    """Calls the check with the credentials only. connexion's own wrapper inspects the check's signature on every
+    request; these checks take exactly the credentials and raise OAuthProblem themselves."""
+
+    _check: Callable[..., dict[str, Any]]
+
+    def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., Any]:
+        return self._check
+
+    def _generic_check(self, func: Callable[..., Any], exception_msg: str) -> Callable[..., Any]:
+        def check(request: Any, *credentials: str, required_scopes: Any = None) -> Any:
+            return func(*credentials)
+
+        return check
+
+
+class _CheckedBearer(_DirectCheck, BearerSecurityHandler):
     def __init__(self, check: Callable[[str], dict[str, Any]]) -> None:
         self._check = check
 
-    def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., Any]:
-        return self._check
 
-
-class _CheckedBasic(BasicSecurityHandler):
+class _CheckedBasic(_DirectCheck, BasicSecurityHandler):
     def __init__(self, check: Callable[[str, str], dict[str, Any]]) -> None:
         self._check = check
-
-    def _resolve_func(self, security_scheme: dict[str, Any]) -> Callable[..., Any]:
-        return self._check
 
 
 def bearer_map(check: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
@@ -45,45 +57,83 @@ def basic_map(check: Callable[[str, str], dict[str, Any]]) -> dict[str, Any]:
     return {"basic": functools.partial(_CheckedBasic, check)}
 
 
-def verify_operator_jwt(token: str, secrets: Mapping[str, tuple[Any, bytes]], audiences: list[str]) -> dict[str, Any]:
-    """Verify a VIP operator JWT: HS256 with the issuer's base64-decoded secret, audience, exp and nbf.
+class OperatorJwtVerifier:
+    """Verifies VIP operator JWTs: HS256 with the issuer's base64-decoded secret, audience, exp and nbf.
 
-    ``secrets`` maps a lower-case operator id (the ``iss`` claim) to the operator and its decoded key.
+    A token that verified once is kept (a bounded number of them): signature, issuer and audience cannot change,
+    so later uses only check the clock again, with PyJWT's own comparisons and messages.
     """
-    try:
-        header = jwt.get_unverified_header(token)
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        raise OAuthProblem(detail="The token is not a well-formed JWT.") from None
-    if header.get("alg") != "HS256":
-        raise OAuthProblem(detail=f"The token's algorithm is {header.get('alg')!r}; HS256 is required.")
-    issuer = claims.get("iss")
-    known = secrets.get(issuer.lower()) if isinstance(issuer, str) else None
-    if known is None:
-        raise OAuthProblem(detail=f"The issuer {issuer!r} is not a known operator id.")
-    operator, key = known
-    try:
-        jwt.decode(
-            token,
-            key=key,
-            algorithms=["HS256"],
-            audience=audiences,
-            leeway=JWT_LEEWAY_SECONDS,
-            options={"require": ["exp", "iss", "aud"]},
-        )
-    except jwt.InvalidSignatureError:
-        raise OAuthProblem(detail="The token's signature does not verify with the operator's secret.") from None
-    except jwt.ExpiredSignatureError:
-        raise OAuthProblem(detail="The token has expired (exp).") from None
-    except jwt.ImmatureSignatureError:
-        raise OAuthProblem(detail="The token is not valid yet (nbf or iat).") from None
-    except jwt.InvalidAudienceError:
-        raise OAuthProblem(detail=f"The token's audience is not one of {', '.join(audiences)}.") from None
-    except jwt.MissingRequiredClaimError as exc:
-        raise OAuthProblem(detail=f"The token has no {exc.claim!r} claim.") from None
-    except jwt.PyJWTError as exc:
-        raise OAuthProblem(detail=f"The token is not valid: {str(exc).rstrip('.')}.") from None
-    return {"sub": issuer, "operator": operator}
+
+    CACHE_SIZE = 4096
+
+    def __init__(self, secrets: Mapping[str, tuple[Any, bytes]], audiences: list[str]) -> None:
+        """``secrets`` maps a lower-case operator id (the ``iss`` claim) to the operator and its decoded key."""
+        self._secrets = secrets
+        self._audiences = audiences
+        self._verified: OrderedDict[str, tuple[dict[str, Any], dict[str, Any]]] = OrderedDict()
+
+    def __call__(self, token: str) -> dict[str, Any]:
+        cached = self._verified.get(token)
+        if cached is not None:
+            self._verified.move_to_end(token)
+            info, claims = cached
+            _check_times(claims, time.time())
+            return info
+        info, claims = self._verify(token)
+        self._verified[token] = (info, claims)
+        if len(self._verified) > self.CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return info
+
+    def _verify(self, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise OAuthProblem(detail="The token is not a well-formed JWT.") from None
+        if header.get("alg") != "HS256":
+            raise OAuthProblem(detail=f"The token's algorithm is {header.get('alg')!r}; HS256 is required.")
+        issuer = claims.get("iss")
+        known = self._secrets.get(issuer.lower()) if isinstance(issuer, str) else None
+        if known is None:
+            raise OAuthProblem(detail=f"The issuer {issuer!r} is not a known operator id.")
+        operator, key = known
+        try:
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=["HS256"],
+                audience=self._audiences,
+                leeway=JWT_LEEWAY_SECONDS,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.InvalidSignatureError:
+            raise OAuthProblem(detail="The token's signature does not verify with the operator's secret.") from None
+        except jwt.ExpiredSignatureError:
+            raise OAuthProblem(detail=_EXPIRED) from None
+        except jwt.ImmatureSignatureError:
+            raise OAuthProblem(detail=_NOT_YET_VALID) from None
+        except jwt.InvalidAudienceError:
+            raise OAuthProblem(detail=f"The token's audience is not one of {', '.join(self._audiences)}.") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise OAuthProblem(detail=f"The token has no {exc.claim!r} claim.") from None
+        except jwt.PyJWTError as exc:
+            raise OAuthProblem(detail=f"The token is not valid: {str(exc).rstrip('.')}.") from None
+        return {"sub": issuer, "operator": operator}, claims
+
+
+_EXPIRED = "The token has expired (exp)."
+_NOT_YET_VALID = "The token is not valid yet (nbf or iat)."
+
+
+def _check_times(claims: Mapping[str, Any], now: float) -> None:
+    # PyJWT's own comparisons, in its order, for a token whose claims (and their types) it already accepted once.
+    if "iat" in claims and int(claims["iat"]) > now + JWT_LEEWAY_SECONDS:
+        raise OAuthProblem(detail=_NOT_YET_VALID)
+    if "nbf" in claims and int(claims["nbf"]) > now + JWT_LEEWAY_SECONDS:
+        raise OAuthProblem(detail=_NOT_YET_VALID)
+    if int(claims["exp"]) <= now - JWT_LEEWAY_SECONDS:
+        raise OAuthProblem(detail=_EXPIRED)
 
 
 def verify_shared_token(token: str, expected: str, *, subject: str) -> dict[str, Any]:

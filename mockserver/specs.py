@@ -6,7 +6,7 @@ import functools
 from typing import Any
 
 import yaml
-from openapi_schema_validator import OAS30Validator, oas30_format_checker
+from jsonschema import Draft4Validator, FormatChecker
 
 from mockserver.resources import SPECS_DIR
 
@@ -21,7 +21,12 @@ def load_spec(name: str) -> dict[str, Any]:
     return spec
 
 
-def schema_validator(spec: dict[str, Any], schema_name: str) -> OAS30Validator:
-    """A validator for ``#/components/schemas/<schema_name>`` that resolves the spec's other components."""
+def schema_validator(spec: dict[str, Any], schema_name: str) -> Draft4Validator:
+    """A validator for ``#/components/schemas/<schema_name>`` that resolves the spec's other components.
+
+    The specs use no OpenAPI-only keyword (``nullable``, ``readOnly``), so JSON Schema draft 4 reads them as
+    connexion does; the format checker knows every format (``date`` too, which draft 4 did not define).
+    openapi-schema-validator would give the same verdicts but adds a fifth to the mock's start-up time.
+    """
     root = {"$ref": f"#/components/schemas/{schema_name}", "components": spec["components"]}
-    return OAS30Validator(root, format_checker=oas30_format_checker)
+    return Draft4Validator(root, format_checker=FormatChecker())

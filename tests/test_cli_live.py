@@ -84,6 +84,25 @@ def test_the_process_shuts_down_gracefully_on_sigterm() -> None:
     assert any("Finished server process" in line for line in mock.lines)
 
 
+def test_workers_share_the_port_and_stop_together() -> None:
+    mock = start_mock("--workers", "2")
+    try:
+        assert mock.wait_for_line(r"serving .*, 2 workers")
+        for index in range(6):
+            response = httpx.get(
+                f"{mock.url}/valkyrie/players/x/balance",
+                params={"provider": "evolution"},
+                headers=valkyrie_headers(**{"X-Correlation-ID": f"worker-{index}"}),
+                timeout=10,
+            )
+            assert assert_documented(response)["error"]["code"] == "PAM_ERR_PLAYER_NOT_FOUND"
+        # Each worker configures its own logging: the access lines come from the worker processes.
+        assert mock.wait_for_line("correlation=worker-5")
+    finally:
+        mock.stop()
+    assert sum("Finished server process" in line for line in mock.lines) == 2
+
+
 def test_an_address_in_use_stops_start_up_with_exit_2() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -245,6 +245,8 @@ CASES = [
     # Matches the timestamp pattern, but February has no 30th.
     fails("paytronix", put("accounts", "active", "access_tokens", 1, "expires_at", value="2024-02-30T00:00:00Z"),
           "accounts.active.access_tokens[1].expires_at", (), ("2024-02-30",), id="token-expiry-impossible-date"),
+    fails("paytronix", put("accounts", "active", "balance", "fields", "enrollDate", value="2014-02-30"),
+          "accounts.active.balance.fields.enrollDate", ("date",), ("2014-02-30",), id="enroll-date-impossible"),
     # Valkyrie.
     fails("valkyrie", put("sessions", "active", "player", value="dave"),
           "sessions.active.player", ("alice", "bob", "carol"), ("'dave'",), id="session-unknown-player"),

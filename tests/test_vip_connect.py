@@ -237,3 +237,20 @@ def test_prefer_with_an_unknown_case_lists_the_known_ones(client: TestClient) ->
 def test_authentication_comes_before_the_forced_case(client: TestClient) -> None:
     response = client.post(VIP_LOOKUP, json={"VipAccountNumber": "7210988860"}, headers={"Prefer": "example=preferred"})
     assert response.status_code == 401
+
+
+def test_a_token_that_verified_once_is_refused_once_it_expires(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Verified tokens are kept; later uses must still meet exp (with the 60 s leeway) against the current clock.
+    import mockserver.security
+
+    now = time.time()
+    token = vip_token(exp=int(now) + 5)
+    headers = {"Authorization": f"Bearer {token}"}
+    first, _ = lookup(client, {"VipAccountNumber": "7210988860"}, headers)
+    assert first.status_code == 200
+    monkeypatch.setattr(mockserver.security.time, "time", lambda: now + 120)
+    response = client.post(VIP_LOOKUP, json={"VipAccountNumber": "7210988860"}, headers=headers)
+    assert response.status_code == 401
+    assert "expired" in response.json()["operatorDeclineDescription"]
