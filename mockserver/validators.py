@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator
-from typing import Any
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, Generator
+from typing import Any, ClassVar
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
@@ -91,31 +92,66 @@ class NamedParameterValidator(ParameterValidator):
         return f"is not valid: {readable(error)}" if error is not None else None
 
     def validate_request(self, request: Any) -> None:
+        # connexion's per-parameter helpers rebuild the header map, and resolve every query parameter again, for
+        # each parameter; each source is read once here, with the same values.
+        sources: dict[str, Any] = {}
+
+        def source(location: str) -> Any:
+            if location not in sources:
+                sources[location] = {
+                    "query": lambda: request.query_params,
+                    "path": lambda: request.path_params,
+                    "header": lambda: request.headers,
+                    "cookie": lambda: request.cookies,
+                }[location]()
+            return sources[location]
+
         if self.strict_validation:
-            extra = self.validate_query_parameter_list(request, security_params=self.security_query_params)
+            extra = set(source("query")) - {p["name"] for p in self.parameters.get("query", [])}
+            extra -= set(self.security_query_params)
             if extra:
                 raise InvalidParameter("query", ", ".join(sorted(extra)), "is not a parameter of this operation")
-        checks = (
-            ("query", self.validate_query_parameter),
-            ("path", self.validate_path_parameter),
-            ("header", self.validate_header_parameter),
-            ("cookie", self.validate_cookie_parameter),
-        )
-        for location, check in checks:
+        for location in ("query", "path", "header", "cookie"):
             for param in self.parameters.get(location, []):
-                message = check(param, request)
+                # Path parameters are looked up as connexion does: dashes become underscores in route names.
+                name = param["name"].replace("-", "_") if location == "path" else param["name"]
+                message = self.validate_parameter(location, source(location).get(name), param)
                 if message:
                     raise InvalidParameter(location, param["name"], message)
 
 
 class JsonResponseValidator(JSONResponseBodyValidator):
-    """Connexion's response validator, with the compiled validity check first (connexion builds a new Python
-    validator for every response)."""
+    """Connexion's response validator, with the compiled validity check first, and a memory of valid answers.
+
+    The mock's answers are built from its fixtures, so the same bytes come back again and again; the same bytes
+    against the same schema always get the same verdict. A body found valid once is recognised by its bytes and
+    not parsed and validated again. Only valid bodies are remembered, and only a bounded number of them.
+    """
+
+    REMEMBERED = 1024
+    _valid: ClassVar[OrderedDict[tuple[int, bytes], Any]] = OrderedDict()
+
+    def _parse(self, stream: Generator[bytes, None, None]) -> Any:
+        self._raw = b"".join(stream)
+        key = (id(self._schema), self._raw)
+        if key in self._valid and self._valid[key] is self._schema:
+            self._valid.move_to_end(key)
+            return _SEEN_VALID
+        return super()._parse(chunk for chunk in [self._raw])
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
-        if surely_valid(self._schema, body):
+        if body is _SEEN_VALID:
             return None
-        return super()._validate(body)
+        if not surely_valid(self._schema, body):
+            super()._validate(body)  # raises, with connexion's message, when the body does not conform
+        # The schema is kept with its key, so that the id cannot be reused by another schema.
+        self._valid[(id(self._schema), self._raw)] = self._schema
+        if len(self._valid) > self.REMEMBERED:
+            self._valid.popitem(last=False)
+        return None
+
+
+_SEEN_VALID = object()
 
 
 def validator_map(body_validator: type[JsonBodyValidator] = JsonBodyValidator) -> dict[str, Any]:

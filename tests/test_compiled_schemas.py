@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from connexion.exceptions import NonConformingResponseBody
 from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,7 @@ from jsonschema import Draft4Validator
 from support import spec
 
 from mockserver.compiled_schemas import surely_valid
+from mockserver.validators import JsonResponseValidator
 
 
 def _schemas() -> list[tuple[str, dict[str, Any], list[Any]]]:
@@ -113,3 +115,18 @@ def test_valid_examples_take_the_fast_path(name: str, schema: dict[str, Any], ex
     for example in examples:
         if example is not None and python.is_valid(example):
             assert surely_valid(schema, example), f"{name}: the compiled check refuses the valid {example!r}"
+
+
+def test_the_response_validator_remembers_only_valid_bodies() -> None:
+    schema = {"type": "object", "required": ["status"], "properties": {"status": {"enum": ["OK", "ERROR"]}}}
+
+    def validate(raw: bytes) -> None:
+        validator = JsonResponseValidator({}, schema=schema, encoding="utf-8")
+        validator._validate(validator._parse(chunk for chunk in [raw]))
+
+    validate(b'{"status": "OK"}')
+    validate(b'{"status": "OK"}')  # the same bytes again: recognised, not parsed again
+    with pytest.raises(NonConformingResponseBody):
+        validate(b'{"status": "DONE"}')
+    with pytest.raises(NonConformingResponseBody):
+        validate(b'{"status": "DONE"}')  # a refused body is never remembered as valid
