@@ -92,30 +92,19 @@ class NamedParameterValidator(ParameterValidator):
         return f"is not valid: {readable(error)}" if error is not None else None
 
     def validate_request(self, request: Any) -> None:
-        # connexion's per-parameter helpers rebuild the header map, and resolve every query parameter again, for
-        # each parameter; each source is read once here, with the same values.
-        sources: dict[str, Any] = {}
-
-        def source(location: str) -> Any:
-            if location not in sources:
-                sources[location] = {
-                    "query": lambda: request.query_params,
-                    "path": lambda: request.path_params,
-                    "header": lambda: request.headers,
-                    "cookie": lambda: request.cookies,
-                }[location]()
-            return sources[location]
-
         if self.strict_validation:
-            extra = set(source("query")) - {p["name"] for p in self.parameters.get("query", [])}
-            extra -= set(self.security_query_params)
+            extra = self.validate_query_parameter_list(request, security_params=self.security_query_params)
             if extra:
                 raise InvalidParameter("query", ", ".join(sorted(extra)), "is not a parameter of this operation")
-        for location in ("query", "path", "header", "cookie"):
+        checks = (
+            ("query", self.validate_query_parameter),
+            ("path", self.validate_path_parameter),
+            ("header", self.validate_header_parameter),
+            ("cookie", self.validate_cookie_parameter),
+        )
+        for location, check in checks:
             for param in self.parameters.get(location, []):
-                # Path parameters are looked up as connexion does: dashes become underscores in route names.
-                name = param["name"].replace("-", "_") if location == "path" else param["name"]
-                message = self.validate_parameter(location, source(location).get(name), param)
+                message = check(param, request)
                 if message:
                     raise InvalidParameter(location, param["name"], message)
 
