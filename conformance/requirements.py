@@ -28,6 +28,7 @@ class Requirement:
 VIP_SEED = "000_be245cba7e24ec14.txt"
 PTX_SEED = "002_27cf806cf9a7ff4a.txt"
 VALK_SEED = "004_f21aa5306a131be3.txt"
+SEED_APIS = {VIP_SEED: "vip-connect", PTX_SEED: "paytronix", VALK_SEED: "valkyrie"}
 VIP_DOCS = "https://developer.vippreferred.com/integration-steps/operator-requirements"
 PTX_AUTH_DOCS = "https://developers.paytronix.com/pxs_api_reference/authentication_types.html"
 VALK_SPEC = "https://github.com/valkyrie-fnd/valkyrie/blob/fe49faa/pam/pam_api.yml"

@@ -14,7 +14,7 @@ from conformance import paytronix_checks, valkyrie_checks, vip_checks
 from conformance.checks import REGISTRY, ApiContext, SystemDownError, guard
 from conformance.generative import requirement_ids, run_generated
 from conformance.profile import Profile
-from conformance.requirements import BY_ID, REQUIREMENTS, UNTESTABLE, Untestable
+from conformance.requirements import BY_ID, REQUIREMENTS, SEED_APIS, UNTESTABLE, Untestable
 from conformance.results import RequirementResult, Results, verdict
 from conformance.specs import spec_sha256
 from conformance.transport import Client
@@ -107,7 +107,7 @@ def run(profile: Profile, options: Options, progress: Callable[[str], None] = la
         results=outcomes,
         exit_code=verdict(outcomes, strict=options.strict),
         spec_hashes={api: spec_sha256(api) for api in options.apis},
-        untestable=[item for item in UNTESTABLE if _seed_api(item.seed) in options.apis],
+        untestable=[item for item in UNTESTABLE if SEED_APIS[item.seed] in options.apis],
         systems_down=systems_down,
         tool_version=tool_version(),
     )
@@ -139,7 +139,3 @@ def _leave_without_verdict(api: str, results: Results, reason: str) -> None:
             results.error(requirement.id, reason)
     for requirement_id in requirement_ids(api):
         results.error(requirement_id, reason)
-
-
-def _seed_api(seed: str) -> str:
-    return {requirement.source.split(":", 1)[0]: requirement.api for requirement in REQUIREMENTS}.get(seed, "")
