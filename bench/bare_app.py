@@ -60,6 +60,7 @@ def create_app(bodies: dict[str, bytes]) -> Starlette:
 
 
 class _AnnouncingServer(uvicorn.Server):
+    # Not mockserver.cli's: the baseline must not run the mock's own start-up work (its gc.freeze).
     def __init__(self, config: uvicorn.Config, announcement: str) -> None:
         super().__init__(config)
         self._announcement = announcement

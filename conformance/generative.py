@@ -8,7 +8,6 @@ input (a closed account's 400, an unknown provider's 400) are accepted for valid
 
 from __future__ import annotations
 
-import base64
 import copy
 import multiprocessing
 import resource
@@ -17,7 +16,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import jwt
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
@@ -29,6 +27,7 @@ from conformance.requirements import BY_ID
 from conformance.results import Finding, Results
 from conformance.specs import load_spec
 from conformance.transport import MAX_BODY_BYTES
+from conformance.vip_checks import operator_token
 
 PREFIXES = {"vip-connect": "VIP", "paytronix": "PTX", "valkyrie": "VALK"}
 CHECK_REQUIREMENTS = {
@@ -265,11 +264,8 @@ def _config(
 
 def _auth(api: str, section: Section, deadline: float) -> dict[str, Any]:
     if isinstance(section, VipProfile):
-        now = int(time.time())
         # Valid for the whole run: the generated requests may be the last thing the budget allows.
-        exp = now + int(deadline - time.monotonic()) + 600
-        claims = {"iss": section.operator_id, "aud": section.audience, "iat": now, "nbf": now - 5, "exp": exp}
-        token = jwt.encode(claims, base64.b64decode(section.secret_base64), algorithm="HS256")
+        token = operator_token(section, lifetime=int(deadline - time.monotonic()) + 600)
         return {"operatorJwt": {"bearer": token}}
     if isinstance(section, PaytronixProfile):
         return {"clientCredentials": {"username": section.client_id, "password": section.client_secret}}

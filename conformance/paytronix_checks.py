@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from typing import Any
 
 from conformance.checks import ApiContext, case, rule
@@ -66,6 +67,20 @@ class PaytronixContext(ApiContext):
             self.expect_shape(requirement, check, exchange, body, schema, FIELD_RULES if result == "success" else None)
 
 
+def _card_fields(card: Mapping[str, str], registration_code: str | None = None) -> dict[str, str]:
+    """Card authentication of ``card``, with its own registration code unless another is given."""
+    code = card["registrationCode"] if registration_code is None else registration_code
+    return {"authentication": "card", "printedCardNumber": card["printedCardNumber"], "registrationCode": code}
+
+
+def _guest(ctx: PaytronixContext, requirement: str) -> Mapping[str, str] | None:
+    """The profile's guest user; without one, ``requirement`` is recorded as not tested."""
+    guest = ctx.profile.cards.get("guest")
+    if guest is None:
+        ctx.results.not_tested(requirement, "the profile has no guest user (paytronix.cards.guest)")
+    return guest
+
+
 def _each_method(
     ctx: PaytronixContext, requirement: str, label: str, fields: dict[str, Any], result: str, schema: str
 ) -> None:
@@ -86,20 +101,14 @@ def oauth_success(ctx: PaytronixContext) -> None:
 
 @case("PTX-SUCCESS-CARD", "card with the active card's registration code, each method")
 def card_success(ctx: PaytronixContext) -> None:
-    card = ctx.profile.cards["active"]
-    fields = {
-        "authentication": "card",
-        "printedCardNumber": card["printedCardNumber"],
-        "registrationCode": card["registrationCode"],
-    }
+    fields = _card_fields(ctx.profile.cards["active"])
     _each_method(ctx, "PTX-SUCCESS-CARD", "card", fields, "success", "AccountBalance")
 
 
 @case("PTX-SUCCESS-GUEST", "guest with the profile's username and password, each method")
 def guest_success(ctx: PaytronixContext) -> None:
-    guest = ctx.profile.cards.get("guest")
+    guest = _guest(ctx, "PTX-SUCCESS-GUEST")
     if guest is None:
-        ctx.results.not_tested("PTX-SUCCESS-GUEST", "the profile has no guest user (paytronix.cards.guest)")
         return
     fields = {"authentication": "guest", "username": guest["username"], "password": guest["password"]}
     _each_method(ctx, "PTX-SUCCESS-GUEST", "guest", fields, "success", "AccountBalance")
@@ -107,33 +116,19 @@ def guest_success(ctx: PaytronixContext) -> None:
 
 @case("PTX-FAILURE", "the unknown card, each method")
 def unknown_card(ctx: PaytronixContext) -> None:
-    fields = {
-        "authentication": "card",
-        "printedCardNumber": ctx.profile.cards["unknown"]["printedCardNumber"],
-        "registrationCode": "000000",
-    }
+    fields = _card_fields(ctx.profile.cards["unknown"], registration_code="000000")
     _each_method(ctx, "PTX-FAILURE", "unknown card", fields, "failure", "Failure")
 
 
 @case("PTX-INVALID-STATUS", "the invalid_status card, each method")
 def invalid_status_card(ctx: PaytronixContext) -> None:
-    card = ctx.profile.cards["invalid_status"]
-    fields = {
-        "authentication": "card",
-        "printedCardNumber": card["printedCardNumber"],
-        "registrationCode": card["registrationCode"],
-    }
+    fields = _card_fields(ctx.profile.cards["invalid_status"])
     _each_method(ctx, "PTX-INVALID-STATUS", "invalid_status card", fields, "invalid_status", "InvalidStatus")
 
 
 @case("PTX-401-CLIENT", "a wrong client secret; no Basic credentials, each method")
 def bad_client(ctx: PaytronixContext) -> None:
-    card = ctx.profile.cards["active"]
-    fields = {
-        "authentication": "card",
-        "printedCardNumber": card["printedCardNumber"],
-        "registrationCode": card["registrationCode"],
-    }
+    fields = _card_fields(ctx.profile.cards["active"])
     for method in ctx.profile.methods:
         for label, headers in (("a wrong client secret", ctx.basic(secret="wrong-secret")), ("no credentials", {})):
             exchange = ctx.call(method, fields, headers=headers)
@@ -143,11 +138,7 @@ def bad_client(ctx: PaytronixContext) -> None:
 @case("PTX-FAILURE-REGISTRATION-CODE", "the active card with a wrong registration code, each method")
 def wrong_registration_code(ctx: PaytronixContext) -> None:
     card = ctx.profile.cards["active"]
-    fields = {
-        "authentication": "card",
-        "printedCardNumber": card["printedCardNumber"],
-        "registrationCode": card["registrationCode"] + "9",
-    }
+    fields = _card_fields(card, registration_code=card["registrationCode"] + "9")
     _each_method(ctx, "PTX-FAILURE-REGISTRATION-CODE", "wrong registration code", fields, "failure", "Failure")
 
 
@@ -178,9 +169,8 @@ def incomplete_requests(ctx: PaytronixContext) -> None:
 
 @case("PTX-FAILURE-PASSWORD", "the guest with a wrong password, each method")
 def wrong_password(ctx: PaytronixContext) -> None:
-    guest = ctx.profile.cards.get("guest")
+    guest = _guest(ctx, "PTX-FAILURE-PASSWORD")
     if guest is None:
-        ctx.results.not_tested("PTX-FAILURE-PASSWORD", "the profile has no guest user (paytronix.cards.guest)")
         return
     fields = {"authentication": "guest", "username": guest["username"], "password": guest["password"] + "x"}
     _each_method(ctx, "PTX-FAILURE-PASSWORD", "wrong password", fields, "failure", "Failure")

@@ -54,16 +54,7 @@ class VipContext(ApiContext):
         ]
 
     def token(self, *, key: bytes | None = None, **claims: Any) -> str:
-        now = int(time.time())
-        payload = {
-            "iss": self.profile.operator_id,
-            "aud": self.profile.audience,
-            "iat": now,
-            "nbf": now - 5,
-            "exp": now + 300,
-        }
-        payload.update(claims)
-        return jwt.encode(payload, key if key is not None else self.key, algorithm="HS256")
+        return operator_token(self.profile, key=key if key is not None else self.key, **claims)
 
     def lookup(self, body: Any, *, token: str | None = "", content: bytes | None = None) -> Exchange:
         """POST an account lookup; ``token=''`` signs a valid one, ``token=None`` sends no Authorization."""
@@ -122,6 +113,14 @@ class VipContext(ApiContext):
             exchange,
             f"{', '.join(differences)} differ: {exchange.body_text(400)}",
         )
+
+
+def operator_token(profile: VipProfile, *, lifetime: int = 300, key: bytes | None = None, **claims: Any) -> str:
+    """A JWT as the profile's operator signs it, valid for ``lifetime`` seconds; ``claims`` override any claim."""
+    now = int(time.time())
+    payload = {"iss": profile.operator_id, "aud": profile.audience, "iat": now, "nbf": now - 5, "exp": now + lifetime}
+    payload.update(claims)
+    return jwt.encode(payload, key if key is not None else base64.b64decode(profile.secret_base64), algorithm="HS256")
 
 
 def _seed_example(status: str, name: str) -> dict[str, str]:

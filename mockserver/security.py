@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import hmac
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -70,19 +69,12 @@ class OperatorJwtVerifier:
         """``secrets`` maps a lower-case operator id (the ``iss`` claim) to the operator and its decoded key."""
         self._secrets = secrets
         self._audiences = audiences
-        self._verified: OrderedDict[str, tuple[dict[str, Any], dict[str, Any]]] = OrderedDict()
+        # lru_cache keeps only what returned: a refused token raises and is checked in full every time.
+        self._verified = functools.lru_cache(maxsize=self.CACHE_SIZE)(self._verify)
 
     def __call__(self, token: str) -> dict[str, Any]:
-        cached = self._verified.get(token)
-        if cached is not None:
-            self._verified.move_to_end(token)
-            info, claims = cached
-            _check_times(claims, time.time())
-            return info
-        info, claims = self._verify(token)
-        self._verified[token] = (info, claims)
-        if len(self._verified) > self.CACHE_SIZE:
-            self._verified.popitem(last=False)
+        info, claims = self._verified(token)
+        _check_times(claims, time.time())
         return info
 
     def _verify(self, token: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -22,6 +22,11 @@ REPO = Path(__file__).resolve().parent.parent
 SPECS = REPO / "specs"
 FIXTURES = REPO / "fixtures"
 
+API_NAMES = ("vip-connect", "paytronix", "valkyrie")
+# The shipped profile of the bundled mock, which expects the mock on port 8000.
+MOCK_PROFILE = REPO / "conformance" / "profiles" / "mock.yaml"
+MOCK_BASE = "http://127.0.0.1:8000"
+
 VIP_LOOKUP = "/vip-connect/api/patronsession/accountlookup"
 PAYTRONIX_INFO = "/paytronix/rest/25.33/guest/accountInformation.json"
 VALKYRIE_BALANCE = "/valkyrie/players/{}/balance"
@@ -54,6 +59,15 @@ def spec_example(api: str, path: str, method: str, status: str, name: str) -> An
     if "$ref" in response:
         response = spec(api)["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
     return response["content"]["application/json"]["examples"][name]["value"]
+
+
+def mock_profile_at(directory: Path, base: str) -> Path:
+    """The mock's profile with its three base URLs pointing at ``base``: valid, so only the system can fail."""
+    text = MOCK_PROFILE.read_text(encoding="utf-8")
+    assert text.count(MOCK_BASE) == 3
+    profile = directory / "profile.yaml"
+    profile.write_text(text.replace(MOCK_BASE, base), encoding="utf-8")
+    return profile
 
 
 def vip_token(operator: str = "example-operator", *, key: bytes | None = None, **claims: Any) -> str:

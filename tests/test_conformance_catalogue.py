@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from reference_server import FAULTS as SERVER_FAULTS
 from reference_server import NO_FAULT, RunningServer, serve, write_profile
+from support import API_NAMES
 
 from conformance import REQUIREMENTS, Level, Options, Outcome, Run, load_profile, run
 from conformance.results import RequirementResult
 
-API_NAMES = ["vip-connect", "paytronix", "valkyrie"]
 SEED = 7
 # The correct server gets the CLI's default number of examples; faults only need to be reached, and every
 # generated-request fault is caught with as few as 5 examples (checked over several seeds), so 10 leaves a margin.
@@ -135,7 +135,7 @@ def test_a_correct_server_with_other_data_and_different_choices_passes(
 ) -> None:
     profile = load_profile(write_profile(tmp_path / "profile.yaml", reference_server.url, NO_FAULT))
     options = Options(
-        apis=API_NAMES,
+        apis=list(API_NAMES),
         seed=SEED,
         max_examples=CORRECT_SERVER_EXAMPLES,
         timeout=TIMEOUT_SECONDS,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import REPO
+from support import API_NAMES, mock_profile_at
 
 # The suite's options for every case: one second per request, forty for the whole run.
 TIMEOUT_SECONDS = 1
@@ -32,9 +32,6 @@ BUDGET_SECONDS = 40
 # A run still going this long after its bound is killed: it has failed the test already, and is hung, not slow.
 SAFETY_NET_SECONDS = 5
 
-MOCK_PROFILE = REPO / "conformance" / "profiles" / "mock.yaml"
-MOCK_BASE = "http://127.0.0.1:8000"
-API_NAMES = ("vip-connect", "paytronix", "valkyrie")
 
 # What the servers answer, once they have read the request.
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>Welcome</title></head><body><h1>It works!</h1></body></html>"
@@ -252,15 +249,6 @@ def system(case_name: str) -> Iterator[str]:
         server.stop()
 
 
-def write_profile(directory: Path, base: str) -> Path:
-    """The bundled mock's profile with its three base URLs pointing at ``base``: valid, so only the system fails."""
-    text = MOCK_PROFILE.read_text(encoding="utf-8")
-    assert text.count(MOCK_BASE) == 3
-    profile = directory / "profile.yaml"
-    profile.write_text(text.replace(MOCK_BASE, base), encoding="utf-8")
-    return profile
-
-
 @pytest.mark.parametrize("case_name", list(CASES))
 def test_a_misbehaving_system_ends_the_run_in_bounded_time(case_name: str, system: str, tmp_path: Path) -> None:
     case = CASES[case_name]
@@ -271,7 +259,7 @@ def test_a_misbehaving_system_ends_the_run_in_bounded_time(case_name: str, syste
         "conformance",
         "run",
         "--profile",
-        str(write_profile(tmp_path, system)),
+        str(mock_profile_at(tmp_path, system)),
         "--timeout",
         str(TIMEOUT_SECONDS),
         "--budget",

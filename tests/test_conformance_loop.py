@@ -29,16 +29,13 @@ from typing import IO, Any
 from xml.etree import ElementTree
 
 import pytest
-from support import REPO, SPECS, LiveMock
+from support import API_NAMES, SPECS, LiveMock, mock_profile_at
 
 from conformance.checks import REGISTRY, checks_for
 from conformance.requirements import REQUIREMENTS
 
 pytestmark = pytest.mark.live
 
-API_NAMES = ("vip-connect", "paytronix", "valkyrie")
-MOCK_PROFILE = REPO / "conformance" / "profiles" / "mock.yaml"
-MOCK_BASE = "http://127.0.0.1:8000"
 # A fixed seed: the generated requests, and so the findings, are the same on every run.
 SEED = 1
 # A full run against the mock takes under 10 s; this only stops a hung run from hanging the test session.
@@ -64,15 +61,6 @@ class CliRun:
     @property
     def output(self) -> str:
         return self.stdout + "\n".join(line.text for line in self.progress)
-
-
-def write_profile(directory: Path, base: str) -> Path:
-    """The bundled mock's profile, with its three base URLs pointing at ``base`` instead of port 8000."""
-    text = MOCK_PROFILE.read_text(encoding="utf-8")
-    assert text.count(MOCK_BASE) == 3
-    profile = directory / "profile.yaml"
-    profile.write_text(text.replace(MOCK_BASE, base), encoding="utf-8")
-    return profile
 
 
 def run_cli(profile: Path, *options: str) -> CliRun:
@@ -185,7 +173,7 @@ class Certified:
 @pytest.fixture(scope="module")
 def certified(live_mock: LiveMock, tmp_path_factory: pytest.TempPathFactory) -> Certified:
     directory = tmp_path_factory.mktemp("certified")
-    profile = write_profile(directory, live_mock.url)
+    profile = mock_profile_at(directory, live_mock.url)
     outputs = directory / "reports"
     junit, report_json, report_html = outputs / "junit.xml", outputs / "results.json", outputs / "certificate.html"
     run = run_cli(profile, "--junit-xml", str(junit), "--json", str(report_json), "--report", str(report_html))

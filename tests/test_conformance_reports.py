@@ -8,10 +8,10 @@ import shlex
 from datetime import UTC, datetime
 from functools import cache
 from html import escape
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from support import MOCK_PROFILE
 
 from conformance import load_profile
 from conformance.certificate import certificate_html
@@ -23,7 +23,6 @@ from conformance.results import Finding, Outcome, RequirementResult, Results, ve
 from conformance.runner import Options, Run
 from conformance.transport import MAX_BODY_BYTES, Exchange
 
-MOCK_PROFILE = Path(__file__).resolve().parent.parent / "conformance" / "profiles" / "mock.yaml"
 STARTED = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
 
 MUST = BY_ID["VIP-400-NOT-BOTH"]

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from support import MOCK_PROFILE
 
 from conformance import REQUIREMENTS, ProfileError, load_profile
 from conformance.cli import build_parser
 
-REPO = Path(__file__).resolve().parent.parent
-MOCK_PROFILE = REPO / "conformance" / "profiles" / "mock.yaml"
 MOCK_TEXT = MOCK_PROFILE.read_text(encoding="utf-8")
 
 # Lines of the mock's profile the cases change.
