@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from connexion.context import context, request
 from jsonschema import ValidationError
@@ -100,7 +101,27 @@ class LookupBodyValidator(JsonBodyValidator):
                 return "Send ID details (IdType, IdNumber, IdState) or VipAccountNumber."
             if has_id and body.get("IdType") != "SS" and not body.get("IdState"):
                 return "IdState is required unless IdType is SS."
-        return super().explain(body, errors)
+        judged = [judged for judged in map(_by_form_rules, errors) if judged is not None]
+        return super().explain(body, judged or errors)
+
+
+def _by_form_rules(error: ValidationError) -> ValidationError | None:
+    """A failed oneOf of the two forms as their rules alone judge it: None when one form passes them.
+
+    Each form repeats the request's field types so that generated clients get complete models, and the request's
+    own properties report a bad field already. What the forms add is their rules (which fields go together), so
+    the field errors inside them are left out, and the message is the one of the rules.
+    """
+    if error.validator != "oneOf":
+        return error
+    # A form's field error sits at [form index, "properties", field, ...] in the oneOf's schema path.
+    rules = [inner for inner in error.context if list(inner.relative_schema_path)[1:2] != ["properties"]]
+    failing_forms = {inner.relative_schema_path[0] for inner in rules}
+    if len(cast(list[Any], error.validator_value)) - len(failing_forms) == 1:
+        return None
+    judged = copy.copy(error)
+    judged.context = rules
+    return judged
 
 
 class VipConnect:
