@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import os
 import resource
 import socket
@@ -47,7 +48,7 @@ def _positive(kind: type[int] | type[float], what: str) -> Any:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-        if not value > 0:
+        if not (math.isfinite(value) and value > 0):
             raise argparse.ArgumentTypeError(f"expected {what} above 0, got {text!r}")
         return value
 

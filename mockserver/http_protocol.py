@@ -3,21 +3,17 @@ clients, and on the number of open connections.
 
 httptools has no limits of its own: it buffers a header of any size (in memory, re-copied as it grows), and uvicorn
 starts its keep-alive timer only after a first answer, so a connection that sends nothing is held forever. This
-protocol counts the bytes of each request head as they arrive, times every connection from the moment it opens,
-and, past the connection limit, closes the connection that has waited longest for a request. A refused request is
-answered by the app, in the owning API's error shape and with an access-log line, through the scope extension
-``request_guard.REFUSAL``.
+protocol counts the bytes of each request head as they arrive, gives every connection a deadline from the moment it
+opens (connection_registry.py enforces them), and, past the connection limit, has the connection that has waited
+longest for a request closed. A refused request is answered by the app, in the owning API's error shape and with an
+access-log line, through the scope extension ``request_guard.REFUSAL``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import logging
-import time
 import urllib.parse
-import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,9 +23,8 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
+from mockserver.connection_registry import registry_for
 from mockserver.request_guard import REFUSAL
-
-logger = logging.getLogger("mockserver.connections")
 
 
 @dataclass(frozen=True)
@@ -49,14 +44,6 @@ class ConnectionLimits:
 # a moment: closing a socket with unread data resets the connection, and the client could lose the answer.
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 4 * 1024 * 1024
-# A full server logs that it drops connections at most this often.
-_WARN_EVERY_SECONDS = 60.0
-_last_warning = [0.0]
-
-# Per server: its connections that wait for a request (idle, or still sending a head), the longest-waiting first.
-_waiting_by_server: weakref.WeakKeyDictionary[ServerState, OrderedDict[LimitedHttpToolsProtocol, None]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 class _LimitError(Exception):
@@ -83,12 +70,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self.limits = limits
-        self._waiting = _waiting_by_server.setdefault(server_state, OrderedDict())
-        self._timer: asyncio.TimerHandle | None = None
+        self._registry = registry_for(server_state, self.loop, self.connections)
+        self.deadline: float | None = None  # see connection_registry.Tracked
         self._reading = False  # between a request's first byte and its last
         self._in_head = True  # before the end of the head of the request being (or about to be) received
         self._head_budget = limits.max_head
-        self._header_count = 0
         self._refused = False
         self._refusal: _LimitError | None = None
         self._discarded = 0
@@ -97,47 +83,22 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm(self.limits.idle_timeout)
-        self._waiting[self] = None
-        if len(self.connections) > self.limits.max_connections:
-            self._make_room()
+        self.deadline = self.loop.time() + self.limits.idle_timeout
+        self._registry.opened(self, self.limits.max_connections)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm()
-        self._waiting.pop(self, None)
+        self.deadline = None
+        self._registry.waiting.pop(self, None)
         super().connection_lost(exc)
 
-    def _make_room(self) -> None:
-        # The longest-waiting connection sends nothing useful; a new one usually sends its request at once. When
-        # every other connection is being answered, the new one is the one to go.
-        victim = next((connection for connection in self._waiting if connection is not self), self)
-        self._waiting.pop(victim, None)
-        victim._disarm()
-        victim.transport.close()
-        now = time.monotonic()
-        if now - _last_warning[0] >= _WARN_EVERY_SECONDS:
-            _last_warning[0] = now
-            logger.warning(
-                "%d connections are open, the limit is %d: closing the ones that have waited longest for a request",
-                len(self.connections),
-                self.limits.max_connections,
-            )
-
-    def _arm(self, seconds: float) -> None:
-        self._disarm()
-        self._timer = self.loop.call_later(seconds, self._timed_out)
-
-    def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _timed_out(self) -> None:
+    def close_for_timeout(self) -> None:
         # Idle, or too slow to send its request: no answer would reach a client that behaves like this.
-        self._timer = None
-        self._waiting.pop(self, None)
+        self.deadline = None
+        self._registry.waiting.pop(self, None)
         if not self.transport.is_closing():
             self.transport.close()
+
+    close_to_make_room = close_for_timeout
 
     # Bytes in: the head is counted as it arrives, before httptools buffers it.
 
@@ -149,7 +110,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self._in_head and len(data) > self._head_budget:
             allowance, self._head_budget = self._head_budget, 0
-            super().data_received(data[:allowance])
+            self._feed(data[:allowance])
             if self._refused or self.transport.is_closing() or self._refuse_unfinished_head():
                 return
             # The head ended within the allowance; the rest is its body and maybe the next request (counted from
@@ -157,70 +118,89 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             data = data[allowance:]
         elif self._in_head:
             self._head_budget -= len(data)
-        super().data_received(data)
+        self._feed(data)
+
+    def _feed(self, data: bytes) -> None:
+        # uvicorn's data_received, without its warning for every bad request: the access line records each refusal.
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+        except httptools.HttpParserError:
+            refusal = self._refusal or _LimitError(400, "The request is not valid HTTP/1.1.")
+            self._refuse(refusal.status, refusal.detail)
 
     def _refuse_unfinished_head(self) -> bool:
         """Refuses the request when its head has not ended within the allowance; True if it did."""
         if self._in_head:
-            self._refuse(431, f"The request's head (request line and headers) is over {self.limits.max_head} bytes.")
+            if len(getattr(self, "url", b"")) > self.limits.max_request_target:
+                self._refuse(*self._target_too_long())
+            else:
+                self._refuse(
+                    431, f"The request's head (request line and headers) is over {self.limits.max_head} bytes."
+                )
         return self._in_head
 
-    def send_400_response(self, msg: str) -> None:
-        # uvicorn calls this when the parser fails, a parser callback of ours included.
-        refusal = self._refusal or _LimitError(400, "The request is not valid HTTP/1.1.")
-        self._refuse(refusal.status, refusal.detail)
+    def _target_too_long(self) -> tuple[int, str]:
+        return 414, f"The request target is over {self.limits.max_request_target} bytes."
 
-    # Parser callbacks
+    # Parser callbacks. Limits on the target and on header lines are checked once the head is in: the byte count
+    # above already bounds what it holds, and a check per header callback costs every request.
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._reading = True
-        self._arm(self.limits.request_timeout)
-
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
-        if len(self.url) > self.limits.max_request_target:
-            self._stop(414, f"The request target is over {self.limits.max_request_target} bytes.")
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._header_count += 1
-        if len(name) + len(value) > self.limits.max_header_line:
-            self._stop(431, f"A header line is over {self.limits.max_header_line} bytes.")
-        if self._header_count > self.limits.max_header_count:
-            self._stop(431, f"The request has more than {self.limits.max_header_count} headers.")
-        super().on_header(name, value)
+        self.deadline = self.loop.time() + self.limits.request_timeout
 
     def on_headers_complete(self) -> None:
+        limits = self.limits
+        if len(self.url) > limits.max_request_target:
+            self._stop(*self._target_too_long())
+        if len(self.headers) > limits.max_header_count:
+            self._stop(431, f"The request has more than {limits.max_header_count} headers.")
+        for name, value in self.headers:
+            if len(name) + len(value) > limits.max_header_line:
+                self._stop(431, f"A header line is over {limits.max_header_line} bytes.")
         self._in_head = False
-        self._waiting.pop(self, None)
+        self._registry.waiting.pop(self, None)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         self._reading = False
-        self._in_head, self._head_budget, self._header_count = True, self.limits.max_head, 0
-        self._disarm()
+        self._in_head, self._head_budget = True, self.limits.max_head
+        self.deadline = None  # the request is in; the app's answer has no deadline here
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
-        answered = self.cycle is None or self.cycle.response_complete
-        if answered and not self.pipeline and not self._refused and not self.transport.is_closing():
-            self._waiting[self] = None
+        # uvicorn's own version, with the idle deadline in place of its keep-alive timer (see connection_registry).
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        elif not self._refused:
+            self._registry.waiting[self] = None
             if not self._reading:
-                self._arm(self.limits.idle_timeout)
+                self.deadline = self.loop.time() + self.limits.idle_timeout
 
     # Refusals
 
     def _stop(self, status: int, detail: str) -> None:
         self._refusal = _LimitError(status, detail)
-        raise self._refusal  # httptools stops and raises HttpParserCallbackError; see send_400_response
+        raise self._refusal  # httptools stops and raises HttpParserCallbackError; see _feed
 
     def _refuse(self, status: int, detail: str) -> None:
         if self._refused:
             return
         self._refused = True
-        self._disarm()
-        self._waiting.pop(self, None)
+        self.deadline = None
+        self._registry.waiting.pop(self, None)
         if self.cycle is not None and not self.cycle.response_complete and not self._in_head:
             # The body of a request under way is broken: its handler is reading it, so no answer can follow.
             self.transport.close()
@@ -279,7 +259,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self.transport.can_write_eof():
             self.transport.write_eof()
-        self._timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        self.deadline = self.loop.time() + LINGER_SECONDS
 
 
 class _LingeringClose:

@@ -77,14 +77,15 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_echoing)
         finally:
-            client = scope.get("client")
-            # The path only: query strings can carry Paytronix passwords. Each client value is cut and escaped.
-            logger.info(
-                '%s "%s %s" %d %.1fms correlation=%s',
-                client[0] if client else "-",
-                loggable(scope["method"]),
-                loggable(scope.get("path", ""), 2 * ECHO_LIMIT),
-                status["code"],
-                (time.perf_counter() - started) * 1000,
-                loggable(correlation),
-            )
+            if logger.isEnabledFor(logging.INFO):
+                client = scope.get("client")
+                # The path only: query strings can carry Paytronix passwords. Each client value is cut and escaped.
+                logger.info(
+                    '%s "%s %s" %d %.1fms correlation=%s',
+                    client[0] if client else "-",
+                    loggable(scope["method"]),
+                    loggable(scope.get("path", ""), 2 * ECHO_LIMIT),
+                    status["code"],
+                    (time.perf_counter() - started) * 1000,
+                    loggable(correlation),
+                )

@@ -3,10 +3,12 @@ connections, chunked bodies on the wire, forged proxy headers and log lines."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import resource
 import socket
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from support import (
+    REPO,
     VALKYRIE_BALANCE,
     VIP_LOOKUP,
     LiveMock,
@@ -192,19 +195,24 @@ def test_a_connection_that_sends_nothing_is_closed(tight_mock: LiveMock) -> None
         assert _closed_by_server(sock)
 
 
+def _dribble(sock: socket.socket, pieces: list[bytes]) -> bool:
+    """Sends one piece every 0.2 s; True when the server stopped the connection before the last one."""
+    for piece in pieces:
+        try:
+            sock.sendall(piece)
+        except OSError:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def test_a_connection_that_dribbles_its_head_is_closed(tight_mock: LiveMock) -> None:
-    request = _get(ALICE + "?provider=evolution", b"X-Correlation-ID: slow")
+    # A byte at a time keeps an idle timer from firing; only a deadline on the whole request stops it. The head
+    # takes about 20 s to dribble, the mock's request timeout is 2 s.
+    request = _get(ALICE + "?provider=evolution", b"X-Correlation-ID: slow")[:-2]
+    assert len(request) * 0.2 > 10
     with _connect(tight_mock) as sock:
-        # One byte every 0.2 s keeps an idle timer from firing; only a deadline on the whole request stops it.
-        for index, byte in enumerate(request[:-2]):
-            try:
-                sock.sendall(bytes([byte]))
-            except OSError:
-                break
-            time.sleep(0.2)
-            if index > 5 * len(request):
-                break
-        else:
+        if not _dribble(sock, [bytes([byte]) for byte in request]):
             pytest.fail("the server kept reading a request for longer than its whole head takes to dribble")
         assert _closed_by_server(sock)
 
@@ -217,12 +225,15 @@ def test_a_connection_that_dribbles_its_body_is_closed(tight_mock: LiveMock) -> 
     )
     with _connect(tight_mock) as sock:
         sock.sendall(head)
-        for _ in range(100):
-            try:
-                sock.sendall(b" ")
-            except OSError:
-                break
-            time.sleep(0.2)
+        _dribble(sock, [b" "] * 100)
+        assert _closed_by_server(sock)
+
+
+def test_blank_lines_do_not_keep_a_connection_open(tight_mock: LiveMock) -> None:
+    # The parser skips empty lines between requests without starting one: they must not count as a request.
+    with _connect(tight_mock) as sock:
+        if not _dribble(sock, [b"\r\n"] * 50):
+            pytest.fail("the server kept a connection open on blank lines for 10 s")
         assert _closed_by_server(sock)
 
 
@@ -302,3 +313,16 @@ def test_a_path_cannot_forge_a_log_line_or_reach_the_terminal(live_mock: LiveMoc
     assert "\\x0a2026-01-01" in line and "\\x1b[2J" in line
     assert not any("10.6.6.6" in logged and "correlation=forge-1" not in logged for logged in live_mock.lines)
     assert all(logged.isascii() and "\x1b" not in logged for logged in live_mock.lines)
+
+
+def test_the_soaks_hostile_requests_get_the_answers_it_expects(live_mock: LiveMock) -> None:
+    # bench/soak.py judges the mock with these expectations; they must hold, or the soak measures nothing.
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import hostile
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    port = _address(live_mock)[1]
+    for case in hostile.build_hostile_cases():
+        if case.kind == "answer":
+            assert asyncio.run(hostile.run_case(port, case)) is None, case.name
