@@ -235,12 +235,13 @@ async def run_and_tally(
         examples.append({"hostile case": case.name, "problem": problem})
 
 
-def probe_health(port: int, seconds: float, probes: Probes) -> None:
-    """``GET /healthz`` on a fresh connection every PROBE_EVERY seconds; records the wait of each.
+def probe_health(port: int, seconds: float) -> Probes:
+    """``GET /healthz`` on a fresh connection every PROBE_EVERY seconds; the wait of each.
 
-    Blocking sockets in a thread of its own: a probe on the load generator's event loop would time that loop's
-    queue (64 busy workers) as much as the mock.
+    Meant for a process of its own: on the load generator's event loop, or in a thread waiting for its GIL, a probe
+    would time the load generator as much as the mock.
     """
+    probes = Probes()
     start = time.monotonic()
     deadline = start + seconds
     request = b"GET /healthz HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n\r\n"
@@ -261,6 +262,7 @@ def probe_health(port: int, seconds: float, probes: Probes) -> None:
         else:
             probes.failures += 1
         time.sleep(max(0.0, PROBE_EVERY - (time.monotonic() - sent)))
+    return probes
 
 
 def percentile(values: list[float], share: float) -> float | None:

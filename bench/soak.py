@@ -19,9 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import concurrent.futures
 import contextlib
 import itertools
 import json
+import multiprocessing
 import os
 import statistics
 import sys
@@ -408,20 +410,21 @@ async def soak(port: int, pid: int, cases: list[Case], args: argparse.Namespace)
     t0 = time.monotonic()
     cpu0, client_cpu0 = cpu_seconds(pid), time.process_time()
     sampler = asyncio.create_task(sample_rss(pid, samples, t0))
-    probes = hostile.Probes()
+    prober = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     try:
-        await asyncio.wait_for(
+        *_, probes = await asyncio.wait_for(
             asyncio.gather(
                 drive(port, cases, args.seconds, args.connections, args.client, tallies, examples),
                 hostile.drive_hostile(
                     port, hostile_cases, args.seconds, args.hostile_connections, hostile_tallies, examples
                 ),
-                asyncio.to_thread(hostile.probe_health, port, args.seconds, probes),
+                asyncio.get_running_loop().run_in_executor(prober, hostile.probe_health, port, args.seconds),
             ),
             args.seconds + GRACE,
         )
     finally:
         sampler.cancel()
+        prober.shutdown(cancel_futures=True)
     wall = time.monotonic() - t0
     mock_cpu, client_cpu = cpu_seconds(pid) - cpu0, time.process_time() - client_cpu0
     rss_end = benchlib.rss_mib(pid)
