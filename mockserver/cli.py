@@ -148,8 +148,7 @@ def _server_options(args: argparse.Namespace) -> dict[str, Any]:
     """uvicorn settings shared by the one-process and the worker modes."""
     limits = _limits(args)
     return {
-        "http": protocol_factory(limits),
-        "timeout_keep_alive": limits.idle_timeout,
+        "http": protocol_factory(limits),  # its idle deadline replaces uvicorn's timeout_keep_alive
         # uvicorn trusts X-Forwarded-* from 127.0.0.1 by default, so any local client could pose as another host.
         "proxy_headers": args.proxy_headers,
         "forwarded_allow_ips": args.forwarded_allow_ips,

@@ -172,7 +172,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._reading = False
         self._in_head, self._head_budget = True, self.limits.max_head
-        self.deadline = None  # the request is in; the app's answer has no deadline here
+        if self.cycle.response_complete:
+            # Answered before the body ended (a body over its limit): from now on the connection is idle.
+            self.deadline = self.loop.time() + self.limits.idle_timeout
+        else:
+            self.deadline = None  # the request is in; the app's answer has no deadline here
         super().on_message_complete()
 
     def on_response_complete(self) -> None:

@@ -229,6 +229,20 @@ def test_a_connection_that_dribbles_its_body_is_closed(tight_mock: LiveMock) -> 
         assert _closed_by_server(sock)
 
 
+def test_a_connection_answered_before_its_body_ended_is_closed_once_idle(tight_mock: LiveMock) -> None:
+    # The body is refused (over 64 KiB) while it still arrives; once it has, the connection is idle like any other.
+    headers = [f"{name}: {value}".encode() for name, value in vip_headers().items()]
+    head = (
+        b"POST " + VIP_LOOKUP.encode() + b" HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 200000\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n"
+    )
+    with _connect(tight_mock) as sock:
+        sock.sendall(head + b" " * 100_000)
+        assert _answers(sock.recv(65536).split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n")[0][0] == 400
+        sock.sendall(b" " * 100_000)
+        assert _closed_by_server(sock)
+
+
 def test_blank_lines_do_not_keep_a_connection_open(tight_mock: LiveMock) -> None:
     # The parser skips empty lines between requests without starting one: they must not count as a request.
     with _connect(tight_mock) as sock:
