@@ -108,6 +108,20 @@ def _get(path: str, *headers: bytes) -> bytes:
     return b"GET " + path.encode() + b" HTTP/1.1\r\nHost: mock\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n"
 
 
+def _vip_head(framing: bytes) -> bytes:
+    """The head of an authenticated VIP lookup whose body is framed by ``framing`` (a Content-Length or chunked)."""
+    headers = [f"{name}: {value}".encode() for name, value in vip_headers().items()]
+    return (
+        b"POST "
+        + VIP_LOOKUP.encode()
+        + b" HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
+        + framing
+        + b"\r\n"
+        + b"".join(h + b"\r\n" for h in headers)
+        + b"\r\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("request_bytes", "path", "status"),
     [
@@ -166,11 +180,7 @@ def test_an_endless_header_is_cut_off_and_costs_no_memory(live_mock: LiveMock) -
 
 def test_a_chunked_body_is_read_on_the_wire(live_mock: LiveMock) -> None:
     body = b'{"VipAccountNumber": "7210988860"}'
-    headers = [f"{name}: {value}".encode() for name, value in vip_headers().items()]
-    request = (
-        b"POST " + VIP_LOOKUP.encode() + b" HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
-        b"Transfer-Encoding: chunked\r\nConnection: close\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n"
-    )
+    request = _vip_head(b"Transfer-Encoding: chunked\r\nConnection: close")
     request += b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:10], body[10:])) + b"0\r\n\r\n"
     (status, _, answer), *_ = _answers(_exchange(live_mock, request))
     assert status == 200, answer
@@ -218,26 +228,16 @@ def test_a_connection_that_dribbles_its_head_is_closed(tight_mock: LiveMock) -> 
 
 
 def test_a_connection_that_dribbles_its_body_is_closed(tight_mock: LiveMock) -> None:
-    headers = [f"{name}: {value}".encode() for name, value in vip_headers().items()]
-    head = (
-        b"POST " + VIP_LOOKUP.encode() + b" HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 100\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n"
-    )
     with _connect(tight_mock) as sock:
-        sock.sendall(head)
+        sock.sendall(_vip_head(b"Content-Length: 100"))
         _dribble(sock, [b" "] * 100)
         assert _closed_by_server(sock)
 
 
 def test_a_connection_answered_before_its_body_ended_is_closed_once_idle(tight_mock: LiveMock) -> None:
     # The body is refused (over 64 KiB) while it still arrives; once it has, the connection is idle like any other.
-    headers = [f"{name}: {value}".encode() for name, value in vip_headers().items()]
-    head = (
-        b"POST " + VIP_LOOKUP.encode() + b" HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n"
-        b"Content-Length: 200000\r\n" + b"".join(h + b"\r\n" for h in headers) + b"\r\n"
-    )
     with _connect(tight_mock) as sock:
-        sock.sendall(head + b" " * 100_000)
+        sock.sendall(_vip_head(b"Content-Length: 200000") + b" " * 100_000)
         assert _answers(sock.recv(65536).split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n")[0][0] == 400
         sock.sendall(b" " * 100_000)
         assert _closed_by_server(sock)
