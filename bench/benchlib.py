@@ -206,6 +206,7 @@ def vip_jwt(
     lifetime: int = 10 * 365 * 24 * 3600,
     key_as_text: bool = False,
     directory: Path = FIXTURES,
+    extra_claims: dict[str, Any] | None = None,
 ) -> str:
     """An HS256 operator JWT: key = the operator's base64-DECODED secret, iss = operator_id, aud = first audience."""
     import jwt
@@ -215,7 +216,7 @@ def vip_jwt(
     secret = entry["secret_base64"]
     key: bytes | str = secret if key_as_text else base64.b64decode(secret)
     claims = {"iss": entry["operator_id"], "aud": fixture["audiences"][0], "exp": int(time.time()) + lifetime}
-    return jwt.encode(claims, key, algorithm="HS256")
+    return jwt.encode({**claims, **(extra_claims or {})}, key, algorithm="HS256")
 
 
 def valkyrie_credentials(directory: Path = FIXTURES) -> tuple[str, dict[str, str]]:

@@ -1,14 +1,17 @@
-"""Soak test: the mock under a mix of every documented case of the three APIs, every answer checked.
+"""Soak test: the mock under a mix of every documented case of the three APIs, and a hostile mix beside it.
 
-    python bench/soak.py [--seconds 60] [--connections 64] [--client raw|httpx]
+    python bench/soak.py [--seconds 60] [--connections 64] [--hostile-connections 8] [--client raw|httpx]
 
 Starts ``mockserver serve`` (its real CLI, bundled fixtures, a free port on 127.0.0.1) and drives it for
 ``--seconds`` with an asyncio load generator: ``--connections`` keep-alive connections, each sending the cases in
 turn (each connection starts at another case, so the mix stays even). Every response is checked against the
 documented status and the key fields of its case's body (fixtures/README.md), and must echo the request's unique
-``X-Correlation-ID``. A warm-up (each case once, then ``--warmup`` seconds of the mix at full concurrency, answers
-checked too) comes first. Exits 1 on any mismatch, any socket error, or RSS growth over ``--max-rss-growth`` MiB
-between the end of the warm-up and the end of the load; 0 otherwise. See bench/README.md.
+``X-Correlation-ID``. Beside it, ``--hostile-connections`` workers run the hostile mix (bench/hostile.py: oversized
+heads and tokens, surrogates, idle and dribbling connections), each outcome checked against SECURITY.md, and a
+prober times ``/healthz``. A warm-up (each case once, then ``--warmup`` seconds of the mix at full concurrency,
+answers checked too) comes first. Exits 1 on any mismatch, any socket error of the valid mix, any hostile outcome
+other than the documented one, a ``/healthz`` p99 over ``--max-healthz-p99`` ms, or RSS growth over
+``--max-rss-growth`` MiB between the end of the warm-up and the end of the load; 0 otherwise. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import concurrent.futures
 import contextlib
 import itertools
 import json
+import multiprocessing
 import os
 import statistics
 import sys
@@ -34,6 +39,7 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib
+import hostile
 from benchlib import BENCH, FIXTURES, Managed
 
 REQUEST_TIMEOUT = 10.0
@@ -390,6 +396,11 @@ async def soak(port: int, pid: int, cases: list[Case], args: argparse.Namespace)
     # one-time set-up (lazy imports, caches, per-connection buffers) is not counted as growth.
     for case in cases:
         await drive_once(port, case, warm, examples)
+    hostile_cases = hostile.build_hostile_cases() if args.hostile_connections else []
+    hostile_tallies = {case.name: hostile.HostileTally() for case in hostile_cases}
+    for hostile_case in hostile_cases:
+        if hostile_case.kind == "answer":
+            await hostile.run_and_tally(port, hostile_case, hostile_tallies, examples)
     if args.warmup > 0:
         await asyncio.wait_for(
             drive(port, cases, args.warmup, args.connections, args.client, warm, examples), args.warmup + GRACE
@@ -399,12 +410,21 @@ async def soak(port: int, pid: int, cases: list[Case], args: argparse.Namespace)
     t0 = time.monotonic()
     cpu0, client_cpu0 = cpu_seconds(pid), time.process_time()
     sampler = asyncio.create_task(sample_rss(pid, samples, t0))
+    prober = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     try:
-        await asyncio.wait_for(
-            drive(port, cases, args.seconds, args.connections, args.client, tallies, examples), args.seconds + GRACE
+        *_, probes = await asyncio.wait_for(
+            asyncio.gather(
+                drive(port, cases, args.seconds, args.connections, args.client, tallies, examples),
+                hostile.drive_hostile(
+                    port, hostile_cases, args.seconds, args.hostile_connections, hostile_tallies, examples
+                ),
+                asyncio.get_running_loop().run_in_executor(prober, hostile.probe_health, port, args.seconds),
+            ),
+            args.seconds + GRACE,
         )
     finally:
         sampler.cancel()
+        prober.shutdown(cancel_futures=True)
     wall = time.monotonic() - t0
     mock_cpu, client_cpu = cpu_seconds(pid) - cpu0, time.process_time() - client_cpu0
     rss_end = benchlib.rss_mib(pid)
@@ -436,6 +456,12 @@ async def soak(port: int, pid: int, cases: list[Case], args: argparse.Namespace)
             }
             for name, t in tallies.items()
         },
+        "hostile": {
+            name: {"sent": t.sent, "documented": t.documented, "problems": t.problems}
+            for name, t in hostile_tallies.items()
+        },
+        "hostile_problems": sum(t.problems for t in hostile_tallies.values()),
+        "healthz": hostile.health_summary(probes),
         "examples": examples,
         "load_average": {"start": load_at_start, "end": [round(x, 2) for x in os.getloadavg()]},
     }
@@ -489,6 +515,18 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
     out += [
         f"| {name} | {c['sent']} | {c['mismatches']} | {c['socket_errors']} |" for name, c in result["cases"].items()
     ]
+    if result["hostile"]:
+        out += ["", "| hostile case | sent | as documented | otherwise |", "|---|---:|---:|---:|"]
+        out += [
+            f"| {name} | {c['sent']} | {c['documented']} | {c['problems']} |" for name, c in result["hostile"].items()
+        ]
+    health = result["healthz"]
+    out += [
+        "",
+        f"/healthz on a fresh connection every {hostile.PROBE_EVERY:g} s: {health['probes']} probes, "
+        f"{health['failures']} failed; p50 {health['p50_ms']} ms, p99 {health['p99_ms']} ms, max {health['max_ms']} ms;"
+        " p99 by window: " + ", ".join(f"{k}: {v} ms" for k, v in health["p99_ms_by_window"].items()),
+    ]
     if result["examples"]:
         out.append("\nFirst problems:")
         out += [f"- {json.dumps(example)}" for example in result["examples"][:10]]
@@ -507,11 +545,17 @@ def main(argv: list[str] | None = None) -> int:
         "--warmup", type=float, default=5.0, help="seconds of the mix at full concurrency before RSS start (5)"
     )
     parser.add_argument("--max-rss-growth", type=float, default=5.0, help="MiB of RSS growth allowed (default 5)")
+    parser.add_argument(
+        "--hostile-connections", type=int, default=8, help="workers running the hostile mix, 0 for none (default 8)"
+    )
+    parser.add_argument(
+        "--max-healthz-p99", type=float, default=50.0, help="ms allowed for the /healthz p99 (default 50)"
+    )
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     parser.add_argument("--out", type=Path, default=None, help="results JSON (default bench/results/soak-<ts>.json)")
     args = parser.parse_args(argv)
-    if args.seconds <= 0 or args.connections < 1:
-        parser.error("--seconds and --connections must be positive")
+    if args.seconds <= 0 or args.connections < 1 or args.hostile_connections < 0:
+        parser.error("--seconds and --connections must be positive, --hostile-connections not negative")
     benchlib.stop_on_sigterm()
     started_at = datetime.now(UTC)
     out = args.out or BENCH / "results" / f"soak-{started_at.strftime('%Y%m%dT%H%M%SZ')}.json"
@@ -542,6 +586,8 @@ def main(argv: list[str] | None = None) -> int:
             "connections": args.connections,
             "client": args.client,
             "max_rss_growth_mib": args.max_rss_growth,
+            "hostile_connections": args.hostile_connections,
+            "max_healthz_p99_ms": args.max_healthz_p99,
             "log_level": args.log_level,
         },
         "mock_command": command,
@@ -555,16 +601,23 @@ def main(argv: list[str] | None = None) -> int:
         failures.append(f"{result['mismatches']} answers differ from the documented ones")
     if result["socket_errors"]:
         failures.append(f"{result['socket_errors']} socket errors")
+    if result["hostile_problems"]:
+        failures.append(f"{result['hostile_problems']} hostile cases not answered as documented")
+    health = result["healthz"]
+    if health["failures"]:
+        failures.append(f"{health['failures']} /healthz probes failed")
+    if health["p99_ms"] is None or health["p99_ms"] > args.max_healthz_p99:
+        failures.append(f"/healthz p99 {health['p99_ms']} ms (> {args.max_healthz_p99:g})")
     if result["rss_growth_mib"] > args.max_rss_growth:
         failures.append(f"RSS grew {result['rss_growth_mib']:.1f} MiB (> {args.max_rss_growth:g})")
-    missing = [name for name, c in result["cases"].items() if c["sent"] < 2]
+    missing = [name for name, c in [*result["cases"].items(), *result["hostile"].items()] if c["sent"] < 2]
     if missing:
         failures.append(f"cases never sent under load: {missing}")
     print(f"\nsoak: results written to {out}")
     if failures:
         print("soak: FAIL: " + "; ".join(failures), file=sys.stderr)
         return 1
-    print("soak: PASS: every answer as documented, no socket errors, RSS flat", file=sys.stderr)
+    print("soak: PASS: every answer as documented, no socket errors, /healthz fast, RSS flat", file=sys.stderr)
     return 0
 
 

@@ -22,6 +22,7 @@ from mockserver import error_bodies, security
 from mockserver.dispatch import HandlerDispatch, Operation
 from mockserver.fixtures import Fixtures, load_fixtures
 from mockserver.paytronix import AccountInformationBodyValidator, Paytronix
+from mockserver.request_guard import RequestGuard
 from mockserver.request_log import RequestLogMiddleware, configure_logging
 from mockserver.routes import RouteTable
 from mockserver.specs import load_spec
@@ -128,6 +129,8 @@ def create_app(fixtures: Fixtures | None = None) -> AsyncApp:
     for exception_class in (ProblemException, HTTPException, Exception):
         app.add_error_handler(exception_class, handle_error)
     app.add_middleware(RequestLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    # Inside the error handling, so that what it refuses gets the API's error body; before any routing.
+    app.add_middleware(RequestGuard, position=MiddlewarePosition.BEFORE_SWAGGER, routes=routes)
 
     prefixes = {binding.name: binding.prefix for binding in bindings}
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import os
+import resource
 import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -16,6 +19,7 @@ from uvicorn.supervisors import Multiprocess
 from mockserver.app import FIXTURES_ENV, LOG_LEVEL_ENV, create_app
 from mockserver.errors import FixtureError
 from mockserver.fixtures import load_fixtures
+from mockserver.http_protocol import ConnectionLimits, protocol_factory
 from mockserver.request_log import configure_logging
 from mockserver.resources import FIXTURES_DIR
 
@@ -36,6 +40,19 @@ def _workers(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 64:
         raise argparse.ArgumentTypeError(f"expected a number of workers from 1 to 64, got {text!r}")
     return int(text)
+
+
+def _positive(kind: type[int] | type[float], what: str) -> Any:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"expected {what} above 0, got {text!r}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +78,88 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["debug", "info", "warning", "error"],
         help="log level; info logs one access line per request (default: %(default)s)",
     )
+    defaults = ConnectionLimits()
+    serve.add_argument(
+        "--max-connections",
+        type=_positive(int, "a number of connections"),
+        default=defaults.max_connections,
+        help="open connections per process; beyond, the one that has waited longest for a request is closed "
+        "(default: %(default)s)",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=_positive(float, "seconds"),
+        default=defaults.idle_timeout,
+        help="seconds a connection may stay open without a request under way (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--request-timeout",
+        type=_positive(float, "seconds"),
+        default=defaults.request_timeout,
+        help="seconds from a request's first byte to its last, head and body (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="take the client address and scheme from X-Forwarded-For and X-Forwarded-Proto, when sent by an "
+        "address of --forwarded-allow-ips (default: ignore them)",
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        default="127.0.0.1",
+        help="comma-separated proxy addresses trusted with --proxy-headers (default: %(default)s)",
+    )
     return parser
+
+
+# Descriptors kept free for the listening socket, log streams, fixture files and the like.
+_RESERVED_DESCRIPTORS = 64
+
+
+def _raise_file_limit() -> int:
+    """Raises the soft limit on open files to the hard one; returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass  # the limit stays as it was; the connection limit is fitted under it below
+    return soft if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+def _limits(args: argparse.Namespace) -> ConnectionLimits:
+    max_connections = args.max_connections
+    room = _raise_file_limit() - _RESERVED_DESCRIPTORS
+    if max_connections > room:
+        print(
+            f"mockserver: the open-file limit leaves room for {room} connections; serving at most that many",
+            file=sys.stderr,
+        )
+        max_connections = max(room, 1)
+    return ConnectionLimits(
+        max_connections=max_connections, idle_timeout=args.idle_timeout, request_timeout=args.request_timeout
+    )
+
+
+def _server_options(args: argparse.Namespace) -> dict[str, Any]:
+    """uvicorn settings shared by the one-process and the worker modes."""
+    limits = _limits(args)
+    return {
+        "http": protocol_factory(limits),  # its idle deadline replaces uvicorn's timeout_keep_alive
+        # uvicorn trusts X-Forwarded-* from 127.0.0.1 by default, so any local client could pose as another host.
+        "proxy_headers": args.proxy_headers,
+        "forwarded_allow_ips": args.forwarded_allow_ips,
+        "log_config": None,
+        "access_log": False,
+        "log_level": args.log_level,
+    }
+
+
+# uvicorn's own backlog: a burst of connections waits in the kernel's queue instead of being refused.
+_BACKLOG = 2048
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mockserver: cannot start: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        listener = socket.create_server((args.host, args.port))
+        listener = socket.create_server((args.host, args.port), backlog=_BACKLOG)
     except OSError as error:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
@@ -81,21 +179,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     announcement = (
         f"mockserver: serving /vip-connect /paytronix /valkyrie on http://{host}:{port} (fixtures: {args.fixtures})"
     )
+    options = _server_options(args)
     if args.workers == 1:
-        config = uvicorn.Config(create_app(fixtures), log_config=None, access_log=False, log_level=args.log_level)
+        config = uvicorn.Config(create_app(fixtures), **options)
         _AnnouncingServer(config, announcement).run(sockets=[listener])
         return EXIT_OK
     # Each worker process builds its own app from the fixtures just checked here.
     os.environ[FIXTURES_ENV] = str(Path(args.fixtures).resolve())
     os.environ[LOG_LEVEL_ENV] = args.log_level
-    config = uvicorn.Config(
-        "mockserver.app:app_for_worker",
-        factory=True,
-        workers=args.workers,
-        log_config=None,
-        access_log=False,
-        log_level=args.log_level,
-    )
+    config = uvicorn.Config("mockserver.app:app_for_worker", factory=True, workers=args.workers, **options)
     _AnnouncingSupervisor(config, [listener], f"{announcement}, {args.workers} workers").run()
     return EXIT_OK
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from connexion.exceptions import (
@@ -22,7 +22,9 @@ from connexion.exceptions import (
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from mockserver.errors import InvalidParameter, UnknownExample
+from mockserver.errors import InvalidParameter, OversizedRequest, UnknownExample
+from mockserver.redaction import cut
+from mockserver.request_guard import routable_path
 from mockserver.routes import RouteTable
 
 logger = logging.getLogger("mockserver.errors")
@@ -33,7 +35,7 @@ class Problem:
     """What went wrong, before any API gives it a shape."""
 
     status: int
-    kind: str  # auth, parameter, body, media_type, example, route, method, server
+    kind: str  # auth, parameter, body, media_type, example, route, method, limit, server
     detail: str
     parameter: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -43,14 +45,30 @@ Rendered = tuple[int, dict[str, Any], dict[str, str]]
 Renderer = Callable[[Problem], Rendered]
 
 
+# Details are written by the mock and quote client values cut to redaction.ECHO_LIMIT; this bounds what
+# connexion or Starlette write (connexion quotes the client's whole Content-Type, for one).
+MAX_DETAIL = 1024
+
+
+class WithheldError(Exception):
+    """Stands in for an unexpected exception in the log: its type and traceback, without its message."""
+
+
 def classify(exc: Exception) -> Problem:
     """The problem behind an exception raised by connexion, Starlette or a handler."""
+    problem = _classify(exc)
+    return problem if len(problem.detail) <= MAX_DETAIL else replace(problem, detail=cut(problem.detail, MAX_DETAIL))
+
+
+def _classify(exc: Exception) -> Problem:
     if isinstance(exc, OAuthProblem):
         return Problem(401, "auth", str(exc.detail))
     if isinstance(exc, InvalidParameter):
         return Problem(400, "parameter", str(exc.detail), parameter=exc.name)
     if isinstance(exc, UnknownExample):
         return Problem(400, "example", str(exc.detail))
+    if isinstance(exc, OversizedRequest):
+        return Problem(exc.status, "limit", str(exc.detail))
     if isinstance(exc, UnsupportedMediaTypeProblem):
         return Problem(415, "media_type", f"The request body must be JSON: {exc.detail}")
     if isinstance(exc, BadRequestProblem):
@@ -67,7 +85,9 @@ def classify(exc: Exception) -> Problem:
             return Problem(405, "method", "This method is not served at this path.", headers=headers)
         kind = "body" if isinstance(exc, ProblemException) else "route"
         return Problem(exc.status_code, kind, str(exc.detail), headers=headers)
-    logger.error("unexpected error while answering a request", exc_info=exc)
+    # Where it failed, not the exception's message: that may quote a client's value, a password among them.
+    withheld = WithheldError(f"{type(exc).__name__} (its message is not logged: it may quote a client's value)")
+    logger.error("unexpected error while answering a request", exc_info=withheld.with_traceback(exc.__traceback__))
     return Problem(500, "server", "The sandbox failed to answer this request.")
 
 
@@ -77,6 +97,7 @@ _VIP_PATRON_MESSAGE = (
 _VIP_OPERATOR_MESSAGES = {
     "auth": "The JWT token provided in the request is not valid.",
     "route": "No such endpoint.",
+    "limit": "Request too large.",
     "method": "Method not allowed.",
     "server": "Internal error.",
 }
@@ -109,6 +130,7 @@ def paytronix_error(errors: Mapping[str, Mapping[str, str]]) -> Renderer:
             "method": "request.method_not_allowed",
             "server": "system.error",
             "example": "request.unknown_example",
+            "limit": "request.too_large",
         }
         if problem.kind in codes:
             body = {"result": "failure", "errorCode": codes[problem.kind], "errorMessage": problem.detail}
@@ -160,7 +182,7 @@ class ErrorBodies:
 
     def __call__(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         problem = classify(exc)
-        if problem.kind == "route" and self._routes.allow(request.url.path):
+        if problem.kind == "route" and self._routes.allow(routable_path(request.scope)):
             # Starlette mounts each API with a '.*' pattern, which stops at a line break: a path parameter holding
             # one never reaches the API. The path is one the spec serves, so the parameter is at fault.
             problem = Problem(400, "parameter", "A path parameter holds a character that cannot be routed.")

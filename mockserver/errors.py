@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from connexion.exceptions import BadRequestProblem
+from connexion.exceptions import BadRequestProblem, ProblemException
+
+from mockserver.redaction import cut
 
 
 class FixtureError(Exception):
@@ -38,4 +40,11 @@ class UnknownExample(BadRequestProblem):
 
     def __init__(self, case: str, known: list[str]) -> None:
         self.case = case
-        super().__init__(detail=f"Prefer: example={case} names no fixture case; known cases: {', '.join(known)}")
+        super().__init__(detail=f"Prefer: example={cut(case)} names no fixture case; known cases: {', '.join(known)}")
+
+
+class OversizedRequest(ProblemException):
+    """A request line or header section over the HTTP layer's limits (414 or 431), answered in the API's shape."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(status=status, title="Request refused", detail=detail)

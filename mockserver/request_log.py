@@ -1,24 +1,53 @@
-"""One access-log line per request, and the ``X-Correlation-ID`` echo, error responses included."""
+"""One access-log line per request, the ``X-Correlation-ID`` echo, and a log format no client value can forge."""
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.redaction import ECHO_LIMIT, loggable, printable
+
 logger = logging.getLogger("mockserver.access")
+
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class EscapingFormatter(logging.Formatter):
+    """Every record on one line of printable ASCII; a traceback's own lines follow, indented.
+
+    Messages are built from request data (paths, headers, exception messages), so a value holding a line break or
+    a terminal control code could otherwise write a fake line or clear the screen. Continuation lines (tracebacks)
+    are indented, so none of them can pass for a record of its own.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        safe = logging.makeLogRecord(record.__dict__)
+        safe.msg, safe.args = printable(record.getMessage()), None
+        first, *rest = super().format(safe).split("\n")
+        return "\n".join([first, *("  " + printable(line) for line in rest)])
 
 
 def configure_logging(level: str) -> None:
     """Log lines to stderr; ``info`` writes one access line per request."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(EscapingFormatter(_FORMAT))
+    logging.basicConfig(level=level.upper(), handlers=[handler])
     # connexion logs every rejected request at INFO; the access line already records it.
     logging.getLogger("connexion").setLevel(logging.WARNING)
 
 
 _CORRELATION = b"x-correlation-id"
+_HEADER_UNSAFE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def correlation_echo(value: bytes) -> bytes | None:
+    """The ``X-Correlation-ID`` to send back: its first ECHO_LIMIT bytes, or none if it holds control bytes."""
+    echo = value[:ECHO_LIMIT]
+    return None if _HEADER_UNSAFE.search(echo) else echo
 
 
 class RequestLogMiddleware:
@@ -33,28 +62,30 @@ class RequestLogMiddleware:
             return
         started = time.perf_counter()
         correlation = next((value for name, value in scope["headers"] if name == _CORRELATION), None)
+        echo = correlation_echo(correlation) if correlation is not None else None
         status: dict[str, Any] = {"code": 500}
 
         async def send_echoing(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 headers = list(message.get("headers", []))
-                if correlation is not None and not any(name.lower() == _CORRELATION for name, _ in headers):
-                    headers.append((_CORRELATION, correlation))
+                if echo is not None and not any(name.lower() == _CORRELATION for name, _ in headers):
+                    headers.append((_CORRELATION, echo))
                     message = {**message, "headers": headers}
             await send(message)
 
         try:
             await self.app(scope, receive, send_echoing)
         finally:
-            client = scope.get("client")
-            # The path only: query strings can carry Paytronix passwords.
-            logger.info(
-                '%s "%s %s" %d %.1fms correlation=%s',
-                client[0] if client else "-",
-                scope["method"],
-                scope.get("path", ""),
-                status["code"],
-                (time.perf_counter() - started) * 1000,
-                correlation.decode("latin-1") if correlation else "-",
-            )
+            if logger.isEnabledFor(logging.INFO):
+                client = scope.get("client")
+                # The path only: query strings can carry Paytronix passwords. Each client value is cut and escaped.
+                logger.info(
+                    '%s "%s %s" %d %.1fms correlation=%s',
+                    client[0] if client else "-",
+                    loggable(scope["method"]),
+                    loggable(scope.get("path", ""), 2 * ECHO_LIMIT),
+                    status["code"],
+                    (time.perf_counter() - started) * 1000,
+                    loggable(correlation),
+                )

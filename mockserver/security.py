@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -16,8 +17,15 @@ import jwt
 from connexion.exceptions import OAuthProblem
 from connexion.security import BasicSecurityHandler, BearerSecurityHandler
 
+from mockserver.bounded_cache import BoundedCache
+from mockserver.redaction import cut
+
 # Clocks of operators and the sandbox drift; the vendor's guidance allows a minute.
 JWT_LEEWAY_SECONDS = 60
+# An operator JWT is a few hundred characters; a longer one is refused before it is decoded.
+MAX_JWT_CHARS = 4096
+# RFC 7519 NumericDate claims: JSON numbers. PyJWT takes anything int() takes ("1796...", true).
+_TIME_CLAIMS = ("exp", "nbf", "iat")
 
 
 class _DirectCheck:
@@ -59,21 +67,31 @@ def basic_map(check: Callable[[str, str], dict[str, Any]]) -> dict[str, Any]:
 class OperatorJwtVerifier:
     """Verifies VIP operator JWTs: HS256 with the issuer's base64-decoded secret, audience, exp and nbf.
 
-    A token that verified once is kept (a bounded number of them): signature, issuer and audience cannot change,
-    so later uses only check the clock again, with PyJWT's own comparisons and messages.
+    A token that verified once is kept (bounded in number and in bytes): signature, issuer and audience cannot
+    change, so later uses only check the clock again, with PyJWT's own comparisons and messages.
     """
 
-    CACHE_SIZE = 4096
+    CACHE_ENTRIES = 4096
+    CACHE_BYTES = 4 * 1024 * 1024
 
     def __init__(self, secrets: Mapping[str, tuple[Any, bytes]], audiences: list[str]) -> None:
         """``secrets`` maps a lower-case operator id (the ``iss`` claim) to the operator and its decoded key."""
         self._secrets = secrets
         self._audiences = audiences
-        # lru_cache keeps only what returned: a refused token raises and is checked in full every time.
-        self._verified = functools.lru_cache(maxsize=self.CACHE_SIZE)(self._verify)
+        # Only what verified is kept: a refused token raises and is checked in full every time.
+        self._verified: BoundedCache[str, tuple[dict[str, Any], dict[str, Any]]] = BoundedCache(
+            max_entries=self.CACHE_ENTRIES, max_bytes=self.CACHE_BYTES, max_item_bytes=self.CACHE_BYTES
+        )
 
     def __call__(self, token: str) -> dict[str, Any]:
-        info, claims = self._verified(token)
+        if len(token) > MAX_JWT_CHARS:
+            raise OAuthProblem(detail=f"The token is longer than {MAX_JWT_CHARS} characters.")
+        verified = self._verified.get(token)
+        if verified is None:
+            verified = self._verify(token)
+            # The token and its decoded claims, which are at most about as large; dicts cost a few hundred more.
+            self._verified.put(token, verified, 2 * len(token) + 512)
+        info, claims = verified
         _check_times(claims, time.time())
         return info
 
@@ -84,11 +102,14 @@ class OperatorJwtVerifier:
         except jwt.PyJWTError:
             raise OAuthProblem(detail="The token is not a well-formed JWT.") from None
         if header.get("alg") != "HS256":
-            raise OAuthProblem(detail=f"The token's algorithm is {header.get('alg')!r}; HS256 is required.")
+            raise OAuthProblem(detail=f"The token's algorithm is {cut(repr(header.get('alg')))}; HS256 is required.")
         issuer = claims.get("iss")
         known = self._secrets.get(issuer.lower()) if isinstance(issuer, str) else None
         if known is None:
-            raise OAuthProblem(detail=f"The issuer {issuer!r} is not a known operator id.")
+            raise OAuthProblem(detail=f"The issuer {cut(repr(issuer))} is not a known operator id.")
+        for name in _TIME_CLAIMS:
+            if name in claims and not _is_numeric_date(claims[name]):
+                raise OAuthProblem(detail=f"The token's {name!r} claim is not a NumericDate (a JSON number).")
         operator, key = known
         try:
             claims = jwt.decode(
@@ -116,6 +137,13 @@ class OperatorJwtVerifier:
 
 _EXPIRED = "The token has expired (exp)."
 _NOT_YET_VALID = "The token is not valid yet (nbf or iat)."
+
+
+def _is_numeric_date(value: Any) -> bool:
+    # bool is an int to Python, and json.loads reads NaN and Infinity, which no JSON document holds.
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check_times(claims: Mapping[str, Any], now: float) -> None:

@@ -90,6 +90,11 @@ def paytronix_auth() -> tuple[str, str]:
     return client["client_id"], client["client_secret"]
 
 
+def paytronix_headers() -> dict[str, str]:
+    """The HTTP Basic header of the first fixture client."""
+    return {"Authorization": "Basic " + base64.b64encode(":".join(paytronix_auth()).encode()).decode()}
+
+
 def valkyrie_headers(session: str = "active", **overrides: str | None) -> dict[str, str]:
     """Headers of a balance request for a fixture session; an override of None drops the header."""
     data = fixture("valkyrie")
@@ -139,6 +144,31 @@ def assert_documented(response: httpx.Response) -> Any:
             error.message for error in OAS30Validator(root, format_checker=oas30_format_checker).iter_errors(body)
         ]
         assert not errors, f"{request.method} {request.url.path} {status}: body breaks the spec: {errors}"
+    return body
+
+
+def assert_api_error(response: Any, path: str) -> dict[str, Any]:
+    """The body is JSON in the shape of the API that owns ``path`` (a small one outside them); the status is a 4xx."""
+    assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    assert response.headers["content-type"] == "application/json"
+    body: dict[str, Any] = response.json()
+    api = path.split("/")[1]
+    if api == "vip-connect":
+        assert set(body) == {
+            "errorCode",
+            "transactionStage",
+            "operatorErrorMessage",
+            "operatorDeclineDescription",
+            "patronErrorMessage",
+        }
+        assert body["errorCode"].isdigit()
+    elif api == "paytronix":
+        assert body["result"] == "failure" and body["errorCode"] and body["errorMessage"]
+    elif api == "valkyrie":
+        assert body["status"] == "ERROR" and body["error"]["code"].startswith("PAM_ERR_")
+    else:
+        assert set(body) == {"message", "apis"}
+    assert "Traceback" not in response.text
     return body
 
 

@@ -119,7 +119,18 @@ def test_an_address_in_use_stops_start_up_with_exit_2() -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("arguments", [["serve", "--port", "http"], ["serve", "--port", "70000"], ["listen"], []])
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["serve", "--port", "http"],
+        ["serve", "--port", "70000"],
+        ["serve", "--idle-timeout", "0"],
+        ["serve", "--request-timeout", "soon"],
+        ["serve", "--max-connections", "-1"],
+        ["listen"],
+        [],
+    ],
+)
 def test_bad_arguments_exit_2_with_usage(arguments: list[str]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mockserver", *arguments], capture_output=True, text=True, timeout=30

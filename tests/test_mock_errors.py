@@ -9,38 +9,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
-from support import PAYTRONIX_INFO, VALKYRIE_BALANCE, VIP_LOOKUP, paytronix_auth, valkyrie_headers, vip_headers
+from support import (
+    PAYTRONIX_INFO,
+    VALKYRIE_BALANCE,
+    VIP_LOOKUP,
+    assert_api_error,
+    paytronix_auth,
+    valkyrie_headers,
+    vip_headers,
+)
 
 ALICE = VALKYRIE_BALANCE.format("73619e57b3bc4b4e9014132be3bd12a9")
-
-
-def error_shape(path: str) -> str:
-    return path.split("/")[1]
-
-
-def assert_api_error(response: Any, path: str) -> dict[str, Any]:
-    """The body is JSON in the shape of the API that owns ``path``; the status is a 4xx."""
-    assert 400 <= response.status_code < 500, (response.status_code, response.text)
-    assert response.headers["content-type"] == "application/json"
-    body: dict[str, Any] = response.json()
-    api = error_shape(path)
-    if api == "vip-connect":
-        assert set(body) == {
-            "errorCode",
-            "transactionStage",
-            "operatorErrorMessage",
-            "operatorDeclineDescription",
-            "patronErrorMessage",
-        }
-        assert body["errorCode"].isdigit()
-    elif api == "paytronix":
-        assert body["result"] == "failure" and body["errorCode"] and body["errorMessage"]
-    elif api == "valkyrie":
-        assert body["status"] == "ERROR" and body["error"]["code"].startswith("PAM_ERR_")
-    else:
-        assert set(body) == {"message", "apis"}
-    assert "Traceback" not in response.text
-    return body
 
 
 AUTH_HEADERS = {

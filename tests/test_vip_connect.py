@@ -186,7 +186,7 @@ BAD_TOKENS = {
     "unknown-issuer": (vip_token(iss="8ad4812a-178f-4e13-8d82-81bddc322da7"), "not a known operator"),
     "wrong-audience": (vip_token(aud="someone-else"), "audience"),
     "no-exp": (vip_token(exp=None), "'exp'"),
-    "exp-not-a-number": (vip_token(exp="soon"), "must be an integer."),
+    "exp-not-a-number": (vip_token(exp="soon"), "not a NumericDate"),
     "vendor-sample": (VENDOR_SAMPLE_TOKEN, "expired"),
 }
 
