@@ -141,9 +141,9 @@ def test_a_malformed_lookup_is_a_400_that_says_why(client: TestClient, request_b
 @pytest.mark.parametrize(
     ("request_body", "message"),
     [
-        ({"VipAccountNumber": "123"}, "VipAccountNumber: '123' does not match ^[0-9]{10}$"),
+        ({"VipAccountNumber": "123"}, "VipAccountNumber: the value (str, withheld) does not match ^[0-9]{10}$"),
         ({"VipAccountNumber": "7210988860", "ProductType": 1}, "ProductType: 1 is not of type 'string'"),
-        ({"IdType": "SS", "IdNumber": "12"}, "IdNumber: '12' is too short"),
+        ({"IdType": "SS", "IdNumber": "12"}, "IdNumber: the value (str, withheld) is too short"),
         (
             {"IdType": "XX", "IdNumber": "543083545", "IdState": "GA"},
             "IdType: 'XX' is not one of ['DL', 'ST', 'MI', 'PP', 'SS']",
