@@ -70,14 +70,21 @@ def mock_profile_at(directory: Path, base: str) -> Path:
     return profile
 
 
+def operator_secrets(operator: str = "example-operator") -> list[str]:
+    """The base64 keys of a fixture operator: one, or two while it rotates them."""
+    secrets = fixture("vip-connect")["operators"][operator]["secret_base64"]
+    return [secrets] if isinstance(secrets, str) else list(secrets)
+
+
 def vip_token(operator: str = "example-operator", *, key: bytes | None = None, **claims: Any) -> str:
-    """A token for a fixture operator; ``claims`` override the defaults, a None value drops the claim."""
+    """A token for a fixture operator, signed with its first key unless ``key`` is given; ``claims`` override the
+    defaults, a None value drops the claim."""
     entry = fixture("vip-connect")["operators"][operator]
     now = int(time.time())
     # A day of validity: tokens minted when a module loads stay valid however long the suite runs.
     payload = {"iss": entry["operator_id"], "aud": "vip-api", "nbf": now - 5, "iat": now, "exp": now + 86400}
     payload.update(claims)
-    secret = key if key is not None else base64.b64decode(entry["secret_base64"])
+    secret = key if key is not None else base64.b64decode(operator_secrets(operator)[0])
     return jwt.encode({k: v for k, v in payload.items() if v is not None}, secret, algorithm="HS256")
 
 

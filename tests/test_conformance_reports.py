@@ -30,7 +30,7 @@ SHOULD = BY_ID["VIP-401-AUDIENCE"]
 PASSED_MUST = BY_ID["VIP-200-PREFERRED"]
 NOT_TESTED = BY_ID["VIP-200-ONLINE"]
 ERROR = BY_ID["VALK-200-OK"]
-PASSED_SHOULD = BY_ID["VALK-CORRELATION-ECHO"]
+PASSED_SHOULD = BY_ID["VALK-OTHER-PLAYER"]
 
 # A system that answers both identification forms with 200 instead of the documented 400.
 BOTH_FORMS = Exchange(

@@ -138,14 +138,15 @@ CASES = [
          "vip-connect.accounts.preferred", f"expected {LOOKUP_FORMS}, got {{'ProductType': 'preferred'}}"),
     Case("VipAccountNumber of 9 digits", edited(PREFERRED, "preferred: {VipAccountNumber: '721098886'}"),
          "vip-connect.accounts.preferred.VipAccountNumber", "expected a string of 10 digits, got '721098886'"),
+    # A credential is never echoed, even a malformed one: only its length is.
     Case("session token of 31 characters", edited(ACTIVE_TOKEN, ACTIVE_TOKEN[:31]), "valkyrie.players.active.token",
-         f"expected a session token of 32-40 characters, got '{ACTIVE_TOKEN[:31]}'"),
+         "expected a session token of 32-40 characters, got a value of 31 characters"),
     Case("unknown method", edited("methods: [POST, GET]", "methods: [POST, PUT]"), "paytronix.methods[1]",
          "expected one of 'POST', 'GET', got 'PUT'"),
-    Case("secret not base64", edited(SECRET, "not-base64!"), "vip-connect.secret_base64",
-         "expected the operator's base64-encoded HS256 secret, got 'not-base64!'"),
+    Case("secret not base64", edited(SECRET, "not-base64!"), "vip-connect.secret_base64[0]",
+         "expected the operator's base64-encoded HS256 secret, got a value of 11 characters"),
     # Matches the schema's character pattern, but five characters cannot be whole base64 quanta.
-    Case("secret that does not decode", edited(SECRET, "abcde"), "vip-connect.secret_base64",
+    Case("secret that does not decode", edited(SECRET, "abcde"), "vip-connect.secret_base64[0]",
          "expected valid base64, got a value that does not decode"),
     Case("variable not set", edited(PTX_SECRET, "${PTX_SECRET}"), "paytronix.client_secret",
          "environment variable PTX_SECRET is not set"),
@@ -154,7 +155,7 @@ CASES = [
     Case("one of two variables not set", edited(PTX_URL, "http://${PTX_HOST}:${PTX_PORT}/paytronix"),
          "paytronix.base_url", "environment variable PTX_PORT is not set", {"PTX_HOST": "127.0.0.1"}),
     # Substitution comes first, so a substituted value is validated like a literal one.
-    Case("variable set to a bad value", edited(SECRET, "${VIP_SECRET}"), "vip-connect.secret_base64",
+    Case("variable set to a bad value", edited(SECRET, "${VIP_SECRET}"), "vip-connect.secret_base64[0]",
          "expected valid base64, got a value that does not decode", {"VIP_SECRET": "abcde"}),
 ]  # fmt: skip
 
