@@ -25,6 +25,7 @@ from conformance.generated_rules import judge, requirement_ids
 from conformance.profile import PaytronixProfile, ValkyrieProfile, VipProfile
 from conformance.requirements import BY_ID
 from conformance.results import Finding, Results
+from conformance.safe_text import one_line
 from conformance.specs import load_spec
 from conformance.transport import MAX_BODY_BYTES
 from conformance.vip_checks import operator_token
@@ -206,7 +207,8 @@ def _collect(api: str, stream: Any, results: Results, deadline: float) -> tuple[
 def _failure(requirement: str, check: str, info: Any, interaction: Any) -> Finding:
     response = getattr(interaction, "response", None) if interaction is not None else None
     received = f"{response.status_code}: " if response is not None else ""
-    received += " ".join(str(info.failure.message).split())[:500]
+    # What schemathesis says quotes the answer: it is made safe like any other text a system sent.
+    received += one_line(" ".join(str(info.failure.message).split())[:500])
     return Finding(
         requirement,
         f"{check}: {info.failure.title}",
@@ -236,6 +238,9 @@ def _config(
         # A check failing on a legitimate answer (a 501 to a method the API does not declare, judged afterwards
         # by conformance.generated_rules) must not stop the operation's other requests.
         "continue-on-failure": True,
+        # Code samples keep their real values: the suite's own redaction names every secret of the profile (and
+        # a value schemathesis would mask, "[Filtered]", makes a request nobody can run).
+        "output": {"sanitization": {"enabled": False}},
         "generation": {"mode": "all", "max-examples": max_examples, "database": "none"},
         "phases": {"stateful": {"enabled": False}},
         "checks": checks,
