@@ -26,7 +26,7 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:30px 0 10px}h3{font-si
 .v0{background:#1a7f37}.v1{background:#c62828}.v2{background:#b26a00}
 .headline{font-size:16px;margin:8px 0 0}
 .failed-box{background:#fff;border:2px solid #c62828;border-radius:8px;padding:14px 18px;margin:18px 0}
-.failed-box.warnings{border-color:#b26a00}
+.failed-box.warnings{border-color:#b26a00}.failed-box h2{margin:0 0 10px}
 .failure{border-top:1px solid #eceef1;padding:12px 0 4px}.failure:first-of-type{border-top:0;padding-top:4px}
 .facts{border-collapse:collapse;margin:14px 0;background:#fff}
 .facts th{text-align:left;padding:4px 14px 4px 8px;color:#5b6472;font-weight:500;vertical-align:top}
@@ -135,7 +135,8 @@ class _Page:
         shown = result.failures or result.findings[:3]
         if not shown and not result.reason:
             return ""
-        label = f"evidence ({len(result.findings)} findings)" if result.findings else "why"
+        count = len(result.findings)
+        label = f"evidence ({count} finding{'' if count == 1 else 's'})" if result.findings else "why"
         reason = f"<div>{self.text(result.reason)}</div>" if result.reason else ""
         # Failures are already open at the top of the page; here they stay closed like the rest.
         return f"<details><summary>{label}</summary>{reason}{''.join(self.finding(f) for f in shown)}</details>"

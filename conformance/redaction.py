@@ -23,7 +23,8 @@ from conformance.near_miss import near_misses
 from conformance.profile import Profile
 
 # A JWT: three base64url parts, the first a JSON object ('{"' is 'eyJ'). The suite mints them from the VIP keys.
-JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
+# A token cut short (an answer quoted up to a length) still counts from its first dot on: its signature may be there.
+JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?")
 JWT_VARIABLE = "VIP_JWT"
 # Shorter values are replaced only as whole tokens.
 SHORT = 8
