@@ -51,7 +51,7 @@ pre{white-space:pre-wrap;overflow-wrap:break-word;background:#f3f4f6;padding:6px
 ul.untestable li{margin:4px 0}
 """
 # Break opportunities in a URL or command: after a slash, a question mark or an ampersand, never inside a host name.
-_URL_BREAKS = re.compile(r"(?<=[/?&])(?=[^/])")
+_URL_BREAKS = re.compile(r"(?<=[/?&])(?=[^/])(?<!://)")
 
 
 class _Page:

@@ -167,10 +167,14 @@ def _explain(error: ValidationError) -> tuple[str, str]:
     path = [str(part) if not isinstance(part, int) else f"[{part}]" for part in error.absolute_path]
     schema = error.schema if isinstance(error.schema, dict) else {}
     kind, instance = str(error.validator), error.instance
-    if isinstance(instance, str) and any(part in SECRET_KEYS for part in path):
+    if any(part.split("[", 1)[0] in SECRET_KEYS for part in path):
         # A credential is not echoed, even a malformed one: the terminal may be shared or logged.
         expected = schema.get("description") or f"a valid {path[-1]}"
-        return _dotted(path), f"expected {expected}, got a value of {len(instance)} characters"
+        if isinstance(instance, str):
+            found = f"a value of {len(instance)} characters"
+        else:
+            found = f"{len(instance)} values" if isinstance(instance, list) else f"a {type(instance).__name__}"
+        return _dotted(path), f"expected {expected}, got {found}"
     if kind == "required" and isinstance(instance, dict):
         missing = next(name for name in error.validator_value if name not in instance)  # type: ignore[union-attr]
         return _dotted([*path, missing]), "expected a value, got nothing"

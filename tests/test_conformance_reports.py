@@ -394,3 +394,42 @@ def test_received_says_when_the_body_was_not_read_to_the_end() -> None:
     assert truncated.json() is None
     complete = Exchange("GET", "http://x/", {}, None, 404, {}, b"gone")
     assert complete.received() == "404 (no content type): gone"
+
+
+def test_a_failed_certificate_opens_with_what_failed_expanded() -> None:
+    html = certificate_html(every_outcome())
+    page = html.replace("<wbr>", "")
+    what_failed = page.index("<h2>What failed</h2>")
+    # Before the facts and the tables, outside any collapsed <details>: the MUST failure, its level, its source by
+    # the seed page's title, the request, what was received and what is documented.
+    assert what_failed < page.index('class="facts"') < page.index("<h2>Summary</h2>")
+    box = page[what_failed : page.index("</section>", what_failed)]
+    assert "<details" not in box
+    for expected in (MUST.id, "MUST", "VIP Connect: Patron Account Inquiry (000_be245cba7e24ec14.txt)",
+                     "Authorization: Bearer ${VIP_JWT}", escape(BOTH_FORMS.received()),
+                     "HTTP 400 with the VIP error body"):  # fmt: skip
+        assert expected in box, expected
+    # The SHOULD not met is a warning of its own, after the failures.
+    warnings = page.index("<h2>Warnings (SHOULD not met)</h2>")
+    assert what_failed < warnings and SHOULD.id in page[warnings:]
+
+
+def test_a_passed_certificate_has_no_failure_box_and_zero_counts_are_neutral() -> None:
+    html = certificate_html(build_run([RequirementResult(PASSED_MUST, Outcome.PASSED, [passing(PASSED_MUST)])]))
+    assert "What failed" not in html and "Warnings (SHOULD not met)" not in html
+    # A zero is grey: neither the green of passed nor the red of failed.
+    assert '<span class="zero">0 failed</span>' in html
+    assert '<span class="passed">1 passed</span>' in html
+
+
+def test_passed_evidence_shows_what_was_received() -> None:
+    answer = Exchange("POST", BOTH_FORMS.url, {}, b"{}", 400, {"content-type": "application/json"}, b'{"x": 1}')
+    finding = Finding(MUST.id, "neither form", True, "HTTP 400", answer.received(), answer)
+    html = certificate_html(build_run([RequirementResult(MUST, Outcome.PASSED, [finding])]))
+    assert escape(answer.received()) in html.replace("<wbr>", "")
+
+
+def test_long_urls_break_after_slashes_never_inside_the_host() -> None:
+    html = certificate_html(every_outcome())
+    assert "127.0.0.1:8000/<wbr>vip-connect/<wbr>api/<wbr>patronsession/<wbr>accountlookup" in html
+    assert "127.0.0.1<wbr>" not in html and "http:/<wbr>" not in html
