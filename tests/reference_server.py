@@ -223,7 +223,7 @@ VIP_SECRETS = (
     hashlib.sha512(b"reference-server vip operator").digest(),
     hashlib.sha512(b"reference-server vip operator, second key").digest(),
 )
-# DECISIONS.md: aud is vip-api, vip-api-{env} is accepted too. The profile uses vip-api-cert, unlike the mock.
+# specs/DECISIONS.md: aud is vip-api, vip-api-{env} is accepted too. The profile uses vip-api-cert, unlike the mock.
 VIP_AUDIENCES = ("vip-api", "vip-api-dev", "vip-api-qa", "vip-api-cert")
 VIP_PROFILE_AUDIENCE = "vip-api-cert"
 JWT_LEEWAY_SECONDS = 60
