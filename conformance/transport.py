@@ -120,6 +120,11 @@ class Client:
         except httpx.TimeoutException:
             raise TransportError(f"no answer within {self.timeout:g} s ({method} {request.url})") from None
         except httpx.ConnectError as exc:
+            if "reset" in str(exc).lower():
+                # Accepted, then reset before the request went out: the same as a reset later on.
+                raise TransportError(
+                    f"the connection broke ({method} {request.url}): {_connect_problem(exc)}"
+                ) from None
             raise TransportError(
                 f"cannot connect to {request.url.scheme}://{request.url.netloc.decode()}: {_connect_problem(exc)}"
             ) from None

@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import socketserver
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,3 +206,18 @@ def start_mock(*args: str, timeout: float = 20.0) -> LiveMock:
     assert match is not None
     mock.url = match.group(1)
     return mock
+
+
+@contextmanager
+def running(server: socketserver.BaseServer) -> Iterator[str]:
+    """``server``, bound to a free port of 127.0.0.1, serving in a thread; yields its base URL, then stops it."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        address = server.server_address
+        assert isinstance(address, tuple)
+        yield f"http://{address[0]}:{address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

@@ -15,14 +15,13 @@ import socket
 import socketserver
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from support import mock_profile_at
+from support import mock_profile_at, running
 
 pytestmark = pytest.mark.live
 
@@ -82,15 +81,8 @@ class _Server(socketserver.ThreadingTCPServer):
 
 @pytest.fixture(scope="module")
 def hostile_system() -> Iterator[str]:
-    server = _Server(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with running(_Server(("127.0.0.1", 0), _Handler)) as url:
+        yield url
 
 
 class _Collector(HTMLParser):

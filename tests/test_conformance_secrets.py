@@ -18,7 +18,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ import pytest
 import yaml
 from reference_server import NO_FAULT, serve, write_profile
 from reference_server import profile_data as reference_profile
+from support import running
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -43,7 +43,7 @@ BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]")
 
 # Distinctive values, some with characters that encodings change (quotes, &, +, /, non-ASCII).
-PLANTED = {
+PLANTED: dict[str, Any] = {
     "vip_keys": [
         base64.b64encode(b"planted vip key number one, 40 bytes...").decode(),
         base64.b64encode(b"planted vip key number two, another 40 b").decode(),
@@ -133,15 +133,8 @@ class _Quiet(WSGIRequestHandler):
 
 @pytest.fixture(scope="module")
 def echo_server() -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, echo, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with running(make_server("127.0.0.1", 0, echo, threaded=True, request_handler=_Quiet)) as url:
+        yield url
 
 
 @dataclass(frozen=True)
@@ -231,8 +224,8 @@ def leaks(outputs: Outputs, values: list[str], keys: list[bytes]) -> list[str]:
 def test_a_failing_run_against_an_echoing_server_shows_no_secret(echo_server: str, tmp_path: Path) -> None:
     environ = {
         **{key: value for key, value in os.environ.items() if not key.startswith("PLANTED_")},
-        "PLANTED_PTX_SECRET": PLANTED["client_secret"],
-        "PLANTED_PAM_TOKEN": PLANTED["api_token"],
+        "PLANTED_PTX_SECRET": str(PLANTED["client_secret"]),
+        "PLANTED_PAM_TOKEN": str(PLANTED["api_token"]),
     }
     data = planted_profile(echo_server)
     profile = tmp_path / "planted.yaml"
