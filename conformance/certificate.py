@@ -126,10 +126,9 @@ class _Page:
         )
 
     def how_to_run(self) -> str:
-        lines = self.evidence.how_to_run()
-        return f'<p class="src">{self.text(lines[0])}</p>{self.code(chr(10).join(lines[1:-1]))}<p class="src">' + (
-            f"{self.text(lines[-1])}</p>"
-        )
+        intro, *exports, minting = self.evidence.how_to_run()
+        commands = "\n".join(exports)
+        return f'<p class="src">{self.text(intro)}</p>{self.code(commands)}<p class="src">{self.text(minting)}</p>'
 
     def evidence_of(self, result: RequirementResult) -> str:
         shown = result.failures or result.findings[:3]
