@@ -213,7 +213,9 @@ def vip_jwt(
 
     fixture = load_fixture("vip-connect", directory)
     entry = fixture["operators"][operator]
-    secret = entry["secret_base64"]
+    # An operator may have two keys; the first signs.
+    secrets = entry["secret_base64"]
+    secret = secrets if isinstance(secrets, str) else secrets[0]
     key: bytes | str = secret if key_as_text else base64.b64decode(secret)
     claims = {"iss": entry["operator_id"], "aud": fixture["audiences"][0], "exp": int(time.time()) + lifetime}
     return jwt.encode({**claims, **(extra_claims or {})}, key, algorithm="HS256")

@@ -1,147 +1,243 @@
-"""The HTML certificate: one self-contained page a vendor can hand to a partner (no scripts, no external files)."""
+"""The HTML certificate: one self-contained page a vendor can hand to a partner (no scripts, no external files).
+
+It reads at a glance: the verdict, then (when something failed) what failed, expanded, with the request, what
+was received and what is documented; then the facts that make the run reproducible, the counts per API (a zero is
+grey, not red or green) and every requirement with its evidence, passed ones included.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from html import escape
 
 from conformance.checks import checks_for
-from conformance.report import VERDICTS, verdict_line
-from conformance.requirements import Level
-from conformance.results import Outcome, RequirementResult
+from conformance.evidence import Evidence, source_title
+from conformance.report import VERDICTS, never_answered, verdict_line
+from conformance.requirements import SEED_TITLES, Level
+from conformance.results import Finding, Outcome, RequirementResult
 from conformance.runner import Run
 
 _STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2430;background:#f5f6f8}
 main{max-width:1100px;margin:0 auto;padding:28px}
-h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:30px 0 10px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:30px 0 10px}h3{font-size:16px;margin:0 0 6px}
 .verdict{display:inline-block;padding:6px 14px;border-radius:6px;color:#fff;font-weight:700;letter-spacing:.04em}
 .v0{background:#1a7f37}.v1{background:#c62828}.v2{background:#b26a00}
+.headline{font-size:16px;margin:8px 0 0}
+.failed-box{background:#fff;border:2px solid #c62828;border-radius:8px;padding:14px 18px;margin:18px 0}
+.failed-box.warnings{border-color:#b26a00}.failed-box h2{margin:0 0 10px}
+.failure{border-top:1px solid #eceef1;padding:12px 0 4px}.failure:first-of-type{border-top:0;padding-top:4px}
 .facts{border-collapse:collapse;margin:14px 0;background:#fff}
 .facts th{text-align:left;padding:4px 14px 4px 8px;color:#5b6472;font-weight:500;vertical-align:top}
-.facts td{padding:4px 8px;font-family:ui-monospace,Menlo,monospace;font-size:13px;word-break:break-all}
+.facts td{padding:4px 8px;font-family:ui-monospace,Menlo,monospace;font-size:13px;overflow-wrap:break-word}
 .cards{display:flex;gap:14px;flex-wrap:wrap}
 .card{background:#fff;border:1px solid #dde1e6;border-radius:8px;padding:12px 16px;min-width:250px;flex:1}
-.card h3{margin:0 0 6px;font-size:16px}.card p{margin:2px 0}
-table.reqs{width:100%;border-collapse:collapse;background:#fff;border:1px solid #dde1e6}
+.card p{margin:2px 0}
+table.reqs{width:100%;border-collapse:collapse;background:#fff;border:1px solid #dde1e6;table-layout:fixed}
 .reqs th{background:#eef0f3;text-align:left;padding:6px 8px;font-size:13px}
-.reqs td{border-top:1px solid #e6e9ed;padding:6px 8px;vertical-align:top;font-size:14px}
-.id{font-family:ui-monospace,Menlo,monospace;font-size:13px;white-space:nowrap}
+.reqs td{border-top:1px solid #e6e9ed;padding:6px 8px;vertical-align:top;font-size:14px;overflow-wrap:break-word}
+.reqs col.id{width:250px}.reqs col.level{width:70px}.reqs col.outcome{width:100px}
+.id{font-family:ui-monospace,Menlo,monospace;font-size:13px}
 .o{font-weight:700;white-space:nowrap}.passed{color:#1a7f37}.failed{color:#c62828}.warning{color:#b26a00}
-.error{color:#b26a00}.not-tested{color:#6b7280}
-.src{font-size:12px;color:#5b6472;word-break:break-word}
+.error{color:#b26a00}.not-tested,.zero{color:#6b7280}.zero{font-weight:400}
+.src{font-size:12px;color:#5b6472;overflow-wrap:break-word}
 details{margin-top:4px}summary{cursor:pointer;color:#2855a8;font-size:13px}
-pre{white-space:pre-wrap;word-break:break-all;background:#f3f4f6;padding:6px 8px;border-radius:4px;
+pre{white-space:pre-wrap;overflow-wrap:break-word;background:#f3f4f6;padding:6px 8px;border-radius:4px;
     font-size:12px;margin:4px 0}
 .finding{border-left:3px solid #c62828;padding-left:8px;margin:6px 0}.finding.ok{border-color:#1a7f37}
+.compare{display:grid;grid-template-columns:1fr 1fr;gap:10px}.compare>div{min-width:0}
+.label{font-size:12px;color:#5b6472;text-transform:uppercase;letter-spacing:.05em;margin-top:6px}
 ul.untestable li{margin:4px 0}
 """
+# Break opportunities in a URL or command: after a slash, a question mark or an ampersand, never inside a host name.
+_URL_BREAKS = re.compile(r"(?<=[/?&])(?=[^/])(?<!://)")
 
 
-def _outcome_class(result: RequirementResult, strict: bool) -> tuple[str, str]:
-    if result.outcome is Outcome.FAILED and result.requirement.level is Level.SHOULD and not strict:
-        return "warning", "warning"
-    css = {Outcome.PASSED: "passed", Outcome.FAILED: "failed", Outcome.ERROR: "error", Outcome.NOT_TESTED: "not-tested"}
-    return css[result.outcome], result.outcome.value
+class _Page:
+    """The certificate of one run."""
 
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.evidence = Evidence(run)
 
-def _source(source: str) -> str:
-    if source.startswith("https://"):
-        return f'<a href="{escape(source)}">{escape(source)}</a>'
-    return escape(source)
+    def text(self, value: str) -> str:
+        """Text a system or the profile gave, cleaned and escaped for HTML."""
+        return escape(self.evidence.clean(value))
 
+    def code(self, value: str) -> str:
+        """A URL, request or answer in a <pre>, with line breaks allowed after / ? & only."""
+        return "<pre>" + "<wbr>".join(escape(part) for part in _URL_BREAKS.split(value)) + "</pre>"
 
-def _findings(result: RequirementResult) -> str:
-    shown = result.failures or result.findings[:3]
-    if not shown and not result.reason:
-        return ""
-    parts = []
-    for finding in shown:
-        request = f"<pre>{escape(finding.reproduce)}</pre>" if finding.reproduce else ""
-        received = f"<div>Received: <pre>{escape(finding.received)}</pre></div>" if finding.received else ""
-        parts.append(
-            f'<div class="finding{"" if not finding.passed else " ok"}"><div><b>{escape(finding.check)}</b></div>'
-            f"<div>Documented: {escape(finding.documented)}</div>{received}{request}</div>"
+    def source(self, source: str) -> str:
+        titled = self.text(source_title(source))
+        if source.startswith("https://"):
+            return f'<a href="{escape(source)}">{titled}</a>'
+        return titled
+
+    def outcome(self, result: RequirementResult) -> tuple[str, str]:
+        """The CSS class and the word of an outcome; a SHOULD not met is a warning unless the run is strict."""
+        if (
+            result.outcome is Outcome.FAILED
+            and result.requirement.level is Level.SHOULD
+            and not self.run.options.strict
+        ):
+            return "warning", "warning"
+        classes = {Outcome.PASSED: "passed", Outcome.FAILED: "failed", Outcome.ERROR: "error"}
+        return classes.get(result.outcome, "not-tested"), result.outcome.value
+
+    def finding(self, finding: Finding) -> str:
+        request = self.evidence.request(finding)
+        received = self.evidence.clean(finding.received)
+        compare = (
+            f'<div class="compare"><div><div class="label">Received</div>{self.code(received or "(nothing)")}</div>'
+            f'<div><div class="label">Documented</div>{self.code(self.evidence.clean(finding.documented))}</div></div>'
         )
-    label = f"evidence ({len(result.findings)} findings)" if result.findings else "why"
-    reason = f"<div>{escape(result.reason)}</div>" if result.reason else ""
-    return f"<details><summary>{label}</summary>{reason}{''.join(parts)}</details>"
+        request_block = f'<div class="label">Request</div>{self.code(request)}' if request else ""
+        mark = "" if finding.passed else ' <span class="failed">failed</span>'
+        return (
+            f'<div class="finding{" ok" if finding.passed else ""}"><div><b>{self.text(finding.check)}</b>{mark}</div>'
+            f"{request_block}{compare}</div>"
+        )
 
+    def what_failed(self) -> str:
+        """The failures first, expanded: what a reader of a failed certificate needs before anything else."""
+        failed = [result for result in self.run.results if result.outcome is Outcome.FAILED]
+        if not failed:
+            return ""
+        counted = [r for r in failed if r.requirement.level is Level.MUST or self.run.options.strict]
+        warnings = [r for r in failed if r not in counted]
+        boxes = []
+        for title, results, css in (("What failed", counted, ""), ("Warnings (SHOULD not met)", warnings, " warnings")):
+            if not results:
+                continue
+            items = "".join(self.failure(result) for result in results)
+            boxes.append(f'<section class="failed-box{css}"><h2>{title}</h2>{items}</section>')
+        return "".join(boxes) + self.how_to_run()
 
-def _api_card(run: Run, api: str) -> str:
-    tally: Counter[tuple[str, Level]] = Counter()
-    for result in run.results:
-        if result.requirement.api == api:
-            tally[_outcome_class(result, run.options.strict)[1], result.requirement.level] += 1
-
-    def total(label: str) -> int:
-        return sum(count for (name, _), count in tally.items() if name == label)
-
-    section = run.profile.section(api)
-    down = run.systems_down.get(api)
-    down_line = f'<p class="failed">The system stopped answering: {escape(down)}</p>' if down else ""
-    return (
-        f'<div class="card"><h3>{escape(api)}</h3><p class="src">{escape(getattr(section, "base_url", ""))}</p>'
-        f'<p>MUST: <span class="passed">{tally["passed", Level.MUST]} passed</span>, '
-        f'<span class="failed">{tally["failed", Level.MUST]} failed</span></p>'
-        f'<p>SHOULD: <span class="passed">{tally["passed", Level.SHOULD]} passed</span>, '
-        f'<span class="warning">{tally["warning", Level.SHOULD] + tally["failed", Level.SHOULD]} not met</span></p>'
-        f'<p><span class="not-tested">{total("not tested")} not tested</span>, '
-        f'<span class="error">{total("error")} without verdict</span></p>{down_line}</div>'
-    )
-
-
-def _requirement_rows(run: Run, api: str) -> str:
-    rows = []
-    for result in (result for result in run.results if result.requirement.api == api):
-        css, label = _outcome_class(result, run.options.strict)
+    def failure(self, result: RequirementResult) -> str:
         requirement = result.requirement
-        checks = ", ".join(check.name for check in checks_for(requirement.id))
-        rows.append(
-            f'<tr><td class="id">{escape(requirement.id)}</td><td>{requirement.level.value}</td>'
-            f'<td class="o {css}">{escape(label)}</td>'
-            f'<td>{escape(requirement.title)}<div class="src">Source: {_source(requirement.source)}</div>'
-            f'<div class="src">Checks: {escape(checks)}</div>{_findings(result)}</td></tr>'
+        css, _ = self.outcome(result)
+        findings = "".join(self.finding(finding) for finding in result.failures)
+        return (
+            f'<div class="failure"><h3><span class="id">{escape(requirement.id)}</span> '
+            f'<span class="{css}">{requirement.level.value}</span>: {self.text(requirement.title)}</h3>'
+            f'<div class="src">Source: {self.source(requirement.source)}</div>{findings}</div>'
         )
-    return "".join(rows)
+
+    def how_to_run(self) -> str:
+        intro, *exports, minting = self.evidence.how_to_run()
+        commands = "\n".join(exports)
+        return f'<p class="src">{self.text(intro)}</p>{self.code(commands)}<p class="src">{self.text(minting)}</p>'
+
+    def evidence_of(self, result: RequirementResult) -> str:
+        shown = result.failures or result.findings[:3]
+        if not shown and not result.reason:
+            return ""
+        count = len(result.findings)
+        label = f"evidence ({count} finding{'' if count == 1 else 's'})" if result.findings else "why"
+        reason = f"<div>{self.text(result.reason)}</div>" if result.reason else ""
+        # Failures are already open at the top of the page; here they stay closed like the rest.
+        return f"<details><summary>{label}</summary>{reason}{''.join(self.finding(f) for f in shown)}</details>"
+
+    def count(self, number: int, label: str, css: str) -> str:
+        return f'<span class="{css if number else "zero"}">{number} {label}</span>'
+
+    def api_card(self, api: str) -> str:
+        tally: Counter[tuple[str, Level]] = Counter()
+        for result in self.run.results:
+            if result.requirement.api == api:
+                tally[self.outcome(result)[1], result.requirement.level] += 1
+        total = Counter({name: 0 for name in ("not tested", "error")})
+        for (name, _), number in tally.items():
+            total[name] += number
+        section = self.run.profile.section(api)
+        down = self.run.systems_down.get(api)
+        down_line = f'<p class="error">No verdict, the system stopped answering: {self.text(down)}</p>' if down else ""
+        should_missed = tally["warning", Level.SHOULD] + tally["failed", Level.SHOULD]
+        return (
+            f'<div class="card"><h3>{escape(api)}</h3><div class="src">{self.code(getattr(section, "base_url", ""))}'
+            f"</div><p>MUST: {self.count(tally['passed', Level.MUST], 'passed', 'passed')}, "
+            f"{self.count(tally['failed', Level.MUST], 'failed', 'failed')}</p>"
+            f"<p>SHOULD: {self.count(tally['passed', Level.SHOULD], 'passed', 'passed')}, "
+            f"{self.count(should_missed, 'not met', 'failed' if self.run.options.strict else 'warning')}</p>"
+            f"<p>{self.count(total['not tested'], 'not tested', 'not-tested')}, "
+            f"{self.count(total['error'], 'without verdict', 'error')}</p>{down_line}</div>"
+        )
+
+    def requirement_rows(self, api: str) -> str:
+        if never_answered(self.run, api):
+            return '<tr><td colspan="4">No requirement has a verdict: the system did not answer (see above).</td></tr>'
+        rows = []
+        for result in (result for result in self.run.results if result.requirement.api == api):
+            css, label = self.outcome(result)
+            requirement = result.requirement
+            checks = ", ".join(check.name for check in checks_for(requirement.id))
+            rows.append(
+                f'<tr><td class="id">{escape(requirement.id)}</td><td>{requirement.level.value}</td>'
+                f'<td class="o {css}">{escape(label)}</td>'
+                f'<td>{self.text(requirement.title)}<div class="src">Source: {self.source(requirement.source)}</div>'
+                f'<div class="src">Checks: {self.text(checks)}</div>{self.evidence_of(result)}</td></tr>'
+            )
+        return "".join(rows)
+
+    def facts(self) -> str:
+        run = self.run
+        facts = [
+            (
+                "Systems under test",
+                "\n".join(f"{api}: {getattr(run.profile.section(api), 'base_url', '')}" for api in run.options.apis),
+            ),
+            ("Profile", f"{run.profile.path} (sha256 {run.profile.sha256})"),
+            *((f"Spec {api}", f"sha256 {digest}") for api, digest in run.spec_hashes.items()),
+            ("Tool", f"balance-sandbox-kit conformance {run.tool_version}, schemathesis {run.schemathesis_version}"),
+            ("Seed", f"{run.options.seed} (re-run with --seed {run.options.seed})"),
+            ("Date", f"{run.started:%Y-%m-%d %H:%M:%S} UTC, {run.duration:.1f} s"),
+            (
+                "Settings",
+                f"max examples {run.options.max_examples}, timeout {run.options.timeout:g} s, budget "
+                f"{run.options.budget:g} s, strict {'yes' if run.options.strict else 'no'}",
+            ),
+        ]
+        rows = "".join(
+            f"<tr><th>{escape(name)}</th><td>{'<br>'.join(self.wrapped(line) for line in value.splitlines())}</td></tr>"
+            for name, value in facts
+        )
+        return f'<table class="facts">{rows}</table>'
+
+    def wrapped(self, value: str) -> str:
+        return "<wbr>".join(escape(part) for part in _URL_BREAKS.split(self.evidence.clean(value)))
+
+    def html(self) -> str:
+        run = self.run
+        sections = "".join(
+            f'<h2>{escape(api)}</h2><table class="reqs"><colgroup><col class="id"><col class="level">'
+            f'<col class="outcome"><col></colgroup><tr><th>Requirement</th><th>Level</th><th>Outcome</th>'
+            f"<th>What is required</th></tr>{self.requirement_rows(api)}</table>"
+            for api in run.options.apis
+        )
+        untestable = "".join(
+            f"<li><i>{escape(item.quote)}</i> ({escape(SEED_TITLES[item.seed])}, {escape(item.seed)}): "
+            f"{escape(item.reason)}</li>"
+            for item in run.untestable
+        )
+        verdict = VERDICTS[run.exit_code]
+        return (
+            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>Conformance certificate: {escape(verdict)}</title><style>{_STYLE}</style></head>"
+            f"<body><main><h1>Conformance certificate</h1>"
+            f'<p><span class="verdict v{run.exit_code}" id="verdict">{escape(verdict)}</span></p>'
+            f'<p class="headline">{self.text(verdict_line(run))}</p>'
+            f"{self.what_failed()}{self.facts()}"
+            f'<h2>Summary</h2><div class="cards">{"".join(self.api_card(api) for api in run.options.apis)}</div>'
+            f'{sections}<h2>Statements that cannot be tested over HTTP</h2><ul class="untestable">{untestable}</ul>'
+            "<p class=\"src\">MUST: stated in the vendor's page for the API. SHOULD: stated only in the vendor's other "
+            "material or chosen by the project; reported as a warning unless the run is strict.</p>"
+            "</main></body></html>"
+        )
 
 
 def certificate_html(run: Run) -> str:
-    facts = [
-        ("Verdict", verdict_line(run)),
-        (
-            "Systems under test",
-            "; ".join(f"{api}: {getattr(run.profile.section(api), 'base_url', '')}" for api in run.options.apis),
-        ),
-        ("Profile", f"{run.profile.path} (sha256 {run.profile.sha256})"),
-        *((f"Spec {api}", f"sha256 {digest}") for api, digest in run.spec_hashes.items()),
-        ("Tool", f"balance-sandbox-kit conformance {run.tool_version}, schemathesis {run.schemathesis_version}"),
-        ("Seed", f"{run.options.seed} (re-run with --seed {run.options.seed})"),
-        ("Date", f"{run.started:%Y-%m-%d %H:%M:%S} UTC, {run.duration:.1f} s"),
-        (
-            "Settings",
-            f"max examples {run.options.max_examples}, timeout {run.options.timeout:g} s, budget "
-            f"{run.options.budget:g} s, strict {'yes' if run.options.strict else 'no'}",
-        ),
-    ]
-    fact_rows = "".join(f"<tr><th>{escape(name)}</th><td>{escape(value)}</td></tr>" for name, value in facts)
-    sections = "".join(
-        f'<h2>{escape(api)}</h2><table class="reqs"><tr><th>Requirement</th><th>Level</th><th>Outcome</th>'
-        f"<th>What is required</th></tr>{_requirement_rows(run, api)}</table>"
-        for api in run.options.apis
-    )
-    untestable = "".join(
-        f"<li><i>{escape(item.quote)}</i> ({escape(item.seed)}): {escape(item.reason)}</li>" for item in run.untestable
-    )
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Conformance certificate: {escape(VERDICTS[run.exit_code])}</title><style>{_STYLE}</style></head>"
-        f"<body><main><h1>Conformance certificate</h1>"
-        f'<p><span class="verdict v{run.exit_code}" id="verdict">{escape(VERDICTS[run.exit_code])}</span></p>'
-        f'<table class="facts">{fact_rows}</table>'
-        f'<h2>Summary</h2><div class="cards">{"".join(_api_card(run, api) for api in run.options.apis)}</div>'
-        f'{sections}<h2>Statements that cannot be tested over HTTP</h2><ul class="untestable">{untestable}</ul>'
-        "<p class=\"src\">MUST: stated in the vendor's page for the API. SHOULD: stated only in the vendor's other "
-        "material or chosen by the project; reported as a warning unless the run is strict.</p>"
-        "</main></body></html>"
-    )
+    page = _Page(run)
+    # Every part is cleaned as it is written; a last pass over the page keeps that true whatever a part took.
+    return page.evidence.clean(page.html())

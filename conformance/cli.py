@@ -17,10 +17,12 @@ from conformance.certificate import certificate_html
 from conformance.checks import checks_for
 from conformance.errors import NoVerdictError
 from conformance.profile import API_NAMES, load_profile
+from conformance.redaction import Redactor
 from conformance.report import json_bytes, junit_xml, text_summary
 from conformance.requirements import REQUIREMENTS
 from conformance.results import EXIT_NO_VERDICT
 from conformance.runner import Options, run
+from conformance.safe_text import output_safe
 
 
 def _bounded(kind: type[int] | type[float], limit: float) -> type:
@@ -116,9 +118,13 @@ def _run(args: argparse.Namespace) -> int:
         strict=args.strict,
     )
 
+    redactor = Redactor.for_profile(profile)
+
     def progress(line: str) -> None:
+        # A progress line may quote a system (a transport error) or carry a value of the profile: cleaned like
+        # every report.
         if not args.quiet:
-            print(line, file=sys.stderr, flush=True)
+            print(output_safe(redactor.text(line)), file=sys.stderr, flush=True)
 
     result = run(profile, options, progress)
     print(text_summary(result))

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance.checks import ApiContext, case, rule
+from conformance.near_miss import near_misses
 from conformance.profile import PaytronixProfile
 from conformance.results import Results
 from conformance.transport import Client, Exchange
@@ -126,26 +127,36 @@ def invalid_status_card(ctx: PaytronixContext) -> None:
     _each_method(ctx, "PTX-INVALID-STATUS", "invalid_status card", fields, "invalid_status", "InvalidStatus")
 
 
-@case("PTX-401-CLIENT", "a wrong client secret; no Basic credentials, each method")
+def _wrong_values(ctx: PaytronixContext, real: str, *, upper_case: bool = False) -> list[tuple[str, str]]:
+    """(label, value): a random value of the real one's length, then the real one's near misses."""
+    wrong = [("random", ctx.random_text(real))]
+    return wrong + [(near.kind, near.value) for near in near_misses(real, upper_case=upper_case)]
+
+
+@case("PTX-401-CLIENT", "a wrong client secret, random and near misses; no Basic credentials, each method")
 def bad_client(ctx: PaytronixContext) -> None:
     fields = _card_fields(ctx.profile.cards["active"])
+    attempts = [(f"client secret {label}", ctx.basic(secret=value)) for label, value in
+                _wrong_values(ctx, ctx.profile.client_secret)]  # fmt: skip
     for method in ctx.profile.methods:
-        for label, headers in (("a wrong client secret", ctx.basic(secret="wrong-secret")), ("no credentials", {})):
+        for label, headers in (*attempts, ("no credentials", {})):
             exchange = ctx.call(method, fields, headers=headers)
             ctx.expect("PTX-401-CLIENT", f"{method} {label}", exchange.status == 401, "HTTP 401", exchange)
 
 
-@case("PTX-FAILURE-REGISTRATION-CODE", "the active card with a wrong registration code, each method")
+@case("PTX-FAILURE-REGISTRATION-CODE", "the active card with a wrong registration code, random and near misses")
 def wrong_registration_code(ctx: PaytronixContext) -> None:
     card = ctx.profile.cards["active"]
-    fields = _card_fields(card, registration_code=card["registrationCode"] + "9")
-    _each_method(ctx, "PTX-FAILURE-REGISTRATION-CODE", "wrong registration code", fields, "failure", "Failure")
+    for label, code in _wrong_values(ctx, card["registrationCode"]):
+        fields = _card_fields(card, registration_code=code)
+        _each_method(ctx, "PTX-FAILURE-REGISTRATION-CODE", f"registration code {label}", fields, "failure", "Failure")
 
 
-@case("PTX-FAILURE-ACCESS-TOKEN", "a wrong access token, each method")
+@case("PTX-FAILURE-ACCESS-TOKEN", "a wrong access token, random and near misses, each method")
 def wrong_access_token(ctx: PaytronixContext) -> None:
-    fields = {"authentication": "oauth", "access_token": ctx.profile.cards["active"]["access_token"] + "x"}
-    _each_method(ctx, "PTX-FAILURE-ACCESS-TOKEN", "wrong access token", fields, "failure", "Failure")
+    for label, token in _wrong_values(ctx, ctx.profile.cards["active"]["access_token"]):
+        fields = {"authentication": "oauth", "access_token": token}
+        _each_method(ctx, "PTX-FAILURE-ACCESS-TOKEN", f"access token {label}", fields, "failure", "Failure")
 
 
 @case("PTX-INVALID-INPUT", "card without registrationCode; oauth without access_token; an unknown type, each method")
@@ -156,8 +167,9 @@ def incomplete_requests(ctx: PaytronixContext) -> None:
     requests = {
         "card without registrationCode": {"authentication": "card", "printedCardNumber": card["printedCardNumber"]},
         "oauth without access_token": {"authentication": "oauth", "printedCardNumber": card["printedCardNumber"]},
-        "an unknown authentication type": {"authentication": "b2b", "printedCardNumber": card["printedCardNumber"],
-                                           "registrationCode": card["registrationCode"]},
+        # A made-up type: the vendor documents more types than the seed (B2B), so no real one stands for "unknown".
+        "an unknown authentication type": {"authentication": "no-such-style", "printedCardNumber":
+                                           card["printedCardNumber"], "registrationCode": card["registrationCode"]},
     }  # fmt: skip
     for method in ctx.profile.methods:
         for label, fields in requests.items():
@@ -167,10 +179,11 @@ def incomplete_requests(ctx: PaytronixContext) -> None:
             ctx.expect("PTX-INVALID-INPUT", f"{method} {label}", not succeeded, "no result success", exchange)
 
 
-@case("PTX-FAILURE-PASSWORD", "the guest with a wrong password, each method")
+@case("PTX-FAILURE-PASSWORD", "the guest with a wrong password, random and near misses, each method")
 def wrong_password(ctx: PaytronixContext) -> None:
     guest = _guest(ctx, "PTX-FAILURE-PASSWORD")
     if guest is None:
         return
-    fields = {"authentication": "guest", "username": guest["username"], "password": guest["password"] + "x"}
-    _each_method(ctx, "PTX-FAILURE-PASSWORD", "wrong password", fields, "failure", "Failure")
+    for label, password in _wrong_values(ctx, guest["password"], upper_case=True):
+        fields = {"authentication": "guest", "username": guest["username"], "password": password}
+        _each_method(ctx, "PTX-FAILURE-PASSWORD", f"password {label}", fields, "failure", "Failure")

@@ -9,7 +9,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +24,25 @@ _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 API_NAMES = ("vip-connect", "paytronix", "valkyrie")
 
 
+# The keys whose values are credentials: never echoed in an error, redacted from every report.
+SECRET_KEYS = frozenset(
+    {"secret_base64", "client_secret", "registrationCode", "access_token", "password", "api_token", "token"}
+)
+
+
 @dataclass(frozen=True)
 class VipProfile:
     base_url: str
     operator_id: str
-    secret_base64: str
+    secrets_base64: tuple[str, ...]  # the operator's keys: one, or two while they rotate
     audience: str
     bank_accounts_toggle: bool
     accounts: Mapping[str, Mapping[str, str]]
+
+    @property
+    def secret_base64(self) -> str:
+        """The first key: the suite signs its documented cases with it."""
+        return self.secrets_base64[0]
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,8 @@ class Profile:
     vip_connect: VipProfile | None
     paytronix: PaytronixProfile | None
     valkyrie: ValkyrieProfile | None
+    # The environment variable a value came from, by dotted key, for values given as a whole "${NAME}".
+    variables: Mapping[str, str] = field(default_factory=dict)
 
     def section(self, api: str) -> VipProfile | PaytronixProfile | ValkyrieProfile | None:
         return {"vip-connect": self.vip_connect, "paytronix": self.paytronix, "valkyrie": self.valkyrie}[api]
@@ -88,19 +101,21 @@ def load_profile(path: str | Path, environ: Mapping[str, str] | None = None) -> 
         raise ProfileError(file, where, f"expected valid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict):
         raise ProfileError(file, "(top level)", "expected a mapping with vip-connect, paytronix and/or valkyrie")
-    data = _substitute(data, os.environ if environ is None else environ, file, [])
+    variables: dict[str, str] = {}
+    data = _substitute(data, os.environ if environ is None else environ, file, [], variables)
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         key, problem = _explain(error)
         raise ProfileError(file, key, problem)
     if "vip-connect" in data:
-        try:
-            base64.b64decode(data["vip-connect"]["secret_base64"], validate=True)
-        except (binascii.Error, ValueError):
-            raise ProfileError(
-                file, "vip-connect.secret_base64", "expected valid base64, got a value that does not decode"
-            ) from None
-    return _build(file, hashlib.sha256(raw).hexdigest(), data)
+        secrets = data["vip-connect"]["secret_base64"]
+        for index, secret in enumerate([secrets] if isinstance(secrets, str) else secrets):
+            key = "vip-connect.secret_base64" + ("" if isinstance(secrets, str) else f"[{index}]")
+            try:
+                base64.b64decode(secret, validate=True)
+            except (binascii.Error, ValueError):
+                raise ProfileError(file, key, "expected valid base64, got a value that does not decode") from None
+    return _build(file, hashlib.sha256(raw).hexdigest(), data, variables)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -117,13 +132,17 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _substitute(value: Any, environ: Mapping[str, str], file: str, path: list[str]) -> Any:
+def _substitute(value: Any, environ: Mapping[str, str], file: str, path: list[str], variables: dict[str, str]) -> Any:
     if isinstance(value, dict):
-        return {key: _substitute(item, environ, file, [*path, str(key)]) for key, item in value.items()}
+        return {key: _substitute(item, environ, file, [*path, str(key)], variables) for key, item in value.items()}
     if isinstance(value, list):
-        return [_substitute(item, environ, file, [*path, f"[{index}]"]) for index, item in enumerate(value)]
+        return [_substitute(item, environ, file, [*path, f"[{index}]"], variables) for index, item in enumerate(value)]
     if not isinstance(value, str):
         return value
+    whole = _VARIABLE.fullmatch(value)
+    if whole:
+        # A report names this value by the variable the profile took it from.
+        variables[_dotted(path)] = whole.group(1)
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -148,6 +167,14 @@ def _explain(error: ValidationError) -> tuple[str, str]:
     path = [str(part) if not isinstance(part, int) else f"[{part}]" for part in error.absolute_path]
     schema = error.schema if isinstance(error.schema, dict) else {}
     kind, instance = str(error.validator), error.instance
+    if any(part.split("[", 1)[0] in SECRET_KEYS for part in path):
+        # A credential is not echoed, even a malformed one: the terminal may be shared or logged.
+        expected = schema.get("description") or f"a valid {path[-1]}"
+        if isinstance(instance, str):
+            found = f"a value of {len(instance)} characters"
+        else:
+            found = f"{len(instance)} values" if isinstance(instance, list) else f"a {type(instance).__name__}"
+        return _dotted(path), f"expected {expected}, got {found}"
     if kind == "required" and isinstance(instance, dict):
         missing = next(name for name in error.validator_value if name not in instance)  # type: ignore[union-attr]
         return _dotted([*path, missing]), "expected a value, got nothing"
@@ -169,7 +196,7 @@ def _explain(error: ValidationError) -> tuple[str, str]:
     return _dotted(path), f"expected {expected}, got {instance!r}"
 
 
-def _build(file: str, digest: str, data: dict[str, Any]) -> Profile:
+def _build(file: str, digest: str, data: dict[str, Any], variables: dict[str, str]) -> Profile:
     vip = data.get("vip-connect")
     ptx = data.get("paytronix")
     valk = data.get("valkyrie")
@@ -179,7 +206,9 @@ def _build(file: str, digest: str, data: dict[str, Any]) -> Profile:
         vip_connect=VipProfile(
             base_url=vip["base_url"].rstrip("/"),
             operator_id=vip["operator_id"],
-            secret_base64=vip["secret_base64"],
+            secrets_base64=(vip["secret_base64"],)
+            if isinstance(vip["secret_base64"], str)
+            else tuple(vip["secret_base64"]),
             audience=vip.get("audience", "vip-api"),
             bank_accounts_toggle=vip["bank_accounts_toggle"],
             accounts=vip["accounts"],
@@ -205,4 +234,5 @@ def _build(file: str, digest: str, data: dict[str, Any]) -> Profile:
         )
         if valk
         else None,
+        variables=variables,
     )

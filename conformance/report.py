@@ -7,7 +7,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 from conformance.checks import checks_for
-from conformance.requirements import Level
+from conformance.evidence import Evidence, clean_data
+from conformance.requirements import SEED_TITLES, Level
 from conformance.results import EXIT_FAILED, EXIT_NO_VERDICT, Outcome, RequirementResult
 from conformance.runner import Run
 
@@ -26,23 +27,39 @@ def verdict_line(run: Run) -> str:
 
 
 def source_label(source: str) -> str:
-    """The short form of a source for one-line output: the seed file, the URL, or 'decision'."""
+    """The short form of a source for one-line output: the seed page (title and file), the URL, or 'decision'."""
     if source.startswith("decision:"):
         return "decision"
-    return source.split(": ", 1)[0] if ".txt: " in source else source
+    seed = source.split(": ", 1)[0]
+    return f"{SEED_TITLES[seed]}, {seed}" if seed in SEED_TITLES else source
+
+
+def never_answered(run: Run, api: str) -> bool:
+    """Whether the system of ``api`` stopped answering before any requirement got a verdict."""
+    results = [result for result in run.results if result.requirement.api == api]
+    return api in run.systems_down and not any(result.findings for result in results)
 
 
 def text_summary(run: Run) -> str:
+    evidence = Evidence(run)
     lines = [
         f"Conformance run of {run.profile.path} (sha256 {run.profile.sha256[:12]}), seed {run.options.seed}, "
         f"{run.started:%Y-%m-%d %H:%M:%S} UTC, {run.duration:.1f} s",
     ]
     for api in run.options.apis:
         section = run.profile.section(api)
+        results = [result for result in run.results if result.requirement.api == api]
         lines.append(f"\n{api}  {section.base_url if section else ''}")
+        if never_answered(run, api):
+            # One line says it all; a line per requirement would repeat it.
+            lines.append(
+                f"  no verdict for any of its {len(results)} requirements, the system stopped answering: "
+                f"{run.systems_down[api]}"
+            )
+            continue
         if api in run.systems_down:
-            lines.append(f"  the system stopped answering: {run.systems_down[api]}")
-        for result in (result for result in run.results if result.requirement.api == api):
+            lines.append(f"  no verdict, the system stopped answering: {run.systems_down[api]}")
+        for result in results:
             reason = f"  ({result.reason})" if result.reason and result.outcome is not Outcome.PASSED else ""
             lines.append(
                 f"  {result.requirement.level.value:<6} {result.outcome.value:<10} {result.requirement.id:<30} "
@@ -52,25 +69,33 @@ def text_summary(run: Run) -> str:
     if failed:
         lines.append("\nFailures")
         for result in failed:
-            lines.extend(failure_lines(result))
+            lines.extend(failure_lines(result, evidence))
+        lines.append("")
+        lines.extend(evidence.how_to_run())
     lines.append(f"\n{len(run.untestable)} seed statements cannot be tested over HTTP; the reports list them.")
     lines.append(f"Verdict: {verdict_line(run)}")
-    return "\n".join(lines)
+    return evidence.clean("\n".join(lines))
 
 
-def failure_lines(result: RequirementResult) -> list[str]:
+def failure_lines(result: RequirementResult, evidence: Evidence) -> list[str]:
     requirement = result.requirement
     lines = [f"\n{requirement.id} ({requirement.level.value}, {source_label(requirement.source)}): {requirement.title}"]
     for finding in result.failures:
         lines.append(f"  Check:      {finding.check}")
-        if finding.reproduce:
-            lines.append(f"  Request:    {finding.reproduce}")
+        request = evidence.request(finding)
+        if request:
+            lines.append("  Request:    " + request.replace("\n", "\n" + " " * 14))
         lines.append(f"  Received:   {finding.received}")
         lines.append(f"  Documented: {finding.documented}")
     return lines
 
 
 def as_json(run: Run) -> dict[str, Any]:
+    evidence = Evidence(run)
+    return clean_data(_json_data(run, evidence), evidence)
+
+
+def _json_data(run: Run, evidence: Evidence) -> dict[str, Any]:
     return {
         "tool": {
             "name": "balance-sandbox-kit conformance",
@@ -113,7 +138,7 @@ def as_json(run: Run) -> dict[str, Any]:
                         "passed": finding.passed,
                         "documented": finding.documented,
                         "received": finding.received,
-                        "request": finding.reproduce,
+                        "request": evidence.request(finding),
                     }
                     for finding in result.findings
                 ],
@@ -121,37 +146,45 @@ def as_json(run: Run) -> dict[str, Any]:
             for result in run.results
         ],
         "untestable": [{"seed": item.seed, "statement": item.quote, "reason": item.reason} for item in run.untestable],
+        "variables": [{"name": variable.name, "profile_key": variable.key} for variable in evidence.variables],
+        "how_to_run_requests": "\n".join(evidence.how_to_run()),
     }
 
 
 def junit_xml(run: Run) -> bytes:
     """One testsuite per API, one testcase per requirement. A SHOULD failure is a failure only with --strict;
     otherwise the testcase passes and carries the warning in system-out."""
+    evidence = Evidence(run)
+    clean = evidence.clean
     suites = ElementTree.Element("testsuites", name="conformance", time=f"{run.duration:.3f}")
     for api in run.options.apis:
         results = [result for result in run.results if result.requirement.api == api]
         suite = ElementTree.SubElement(suites, "testsuite", name=api, tests=str(len(results)))
+        # How to run the requests of the failures: which variable stands for which profile key (names only).
+        properties = ElementTree.SubElement(suite, "properties")
+        for variable in evidence.variables:
+            ElementTree.SubElement(properties, "property", name=f"variable {variable.name}", value=variable.key)
         counts = {"failures": 0, "errors": 0, "skipped": 0}
         for result in results:
             requirement = result.requirement
             testcase = ElementTree.SubElement(
                 suite, "testcase", classname=api, name=f"{requirement.id}: {requirement.title}"
             )
-            detail = "\n".join(failure_lines(result)).strip()
+            detail = clean("\n".join(failure_lines(result, evidence)).strip())
             if result.outcome is Outcome.FAILED and (requirement.level is Level.MUST or run.options.strict):
                 counts["failures"] += 1
                 failure = ElementTree.SubElement(
-                    testcase, "failure", type=requirement.level.value, message=result.failures[0].received[:200]
+                    testcase, "failure", type=requirement.level.value, message=clean(result.failures[0].received[:200])
                 )
                 failure.text = detail
             elif result.outcome is Outcome.FAILED:
                 ElementTree.SubElement(testcase, "system-out").text = f"WARNING (SHOULD not met)\n{detail}"
             elif result.outcome is Outcome.ERROR:
                 counts["errors"] += 1
-                ElementTree.SubElement(testcase, "error", message=result.reason)
+                ElementTree.SubElement(testcase, "error", message=clean(result.reason))
             elif result.outcome is Outcome.NOT_TESTED:
                 counts["skipped"] += 1
-                ElementTree.SubElement(testcase, "skipped", message=result.reason)
+                ElementTree.SubElement(testcase, "skipped", message=clean(result.reason))
         for name, count in counts.items():
             suite.set(name, str(count))
     ElementTree.indent(suites)

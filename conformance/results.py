@@ -29,11 +29,7 @@ class Finding:
     documented: str
     received: str = ""
     exchange: Exchange | None = None
-    curl: str = ""  # for findings whose request is not an Exchange (generated requests)
-
-    @property
-    def reproduce(self) -> str:
-        return self.exchange.curl() if self.exchange is not None else self.curl
+    curl: str = ""  # for findings whose request is not an Exchange (generated requests): the command as sent
 
 
 @dataclass

@@ -7,12 +7,15 @@ these ends one request within the timeout and becomes a ``TransportError`` (no v
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from conformance.safe_text import one_line
 
 # Documented answers are a few kilobytes; anything past this is read no further.
 MAX_BODY_BYTES = 1024 * 1024
@@ -55,30 +58,31 @@ class Exchange:
         return media_type == "application/json" or media_type.endswith("+json")
 
     def body_text(self, limit: int = 600) -> str:
-        """The start of the body as printable text: control characters are shown escaped, so that no answer can
-        drive a terminal or break the XML of a report."""
-        text = _printable(self.body[:limit].decode("utf-8", errors="replace"))
+        """The start of the body on one line: line breaks, controls, bidi overrides and non-characters are shown
+        escaped, so that no answer can drive a terminal, forge a line of a report or break its XML."""
+        text = one_line(self.body[:limit].decode("utf-8", errors="replace"))
         more = len(self.body) > limit or self.truncated
         return text + (" ..." if more else "")
 
     def received(self) -> str:
         """What came back, for a failure message."""
         size = f", body over {MAX_BODY_BYTES} bytes, not read to the end" if self.truncated else ""
-        return f"{self.status} {self.content_type or '(no content type)'}{size}: {self.body_text(300)}"
+        media_type = one_line(self.content_type) or "(no content type)"
+        return f"{self.status} {media_type}{size}: {self.body_text(300)}"
 
-    def curl(self) -> str:
-        """The request as a curl command a person can paste."""
+    def argv(self) -> list[str]:
+        """The request as the words of a curl command."""
         parts = ["curl", "-sS", "-X", self.method]
         for name, value in self.request_headers.items():
             parts += ["-H", f"{name}: {value}"]
         if self.request_body is not None:
             parts += ["--data-binary", self.request_body.decode("utf-8", errors="replace")]
         parts.append(self.url)
-        return " ".join(shlex.quote(part) for part in parts)
+        return parts
 
-
-def _printable(text: str) -> str:
-    return "".join(char if char.isprintable() or char in "\n\t" else f"\\x{ord(char):02x}" for char in text)
+    def curl(self) -> str:
+        """The request as a curl command, values as sent (reports render it through conformance.repro instead)."""
+        return " ".join(shlex.quote(part) for part in self.argv())
 
 
 class Client:
@@ -116,8 +120,13 @@ class Client:
         except httpx.TimeoutException:
             raise TransportError(f"no answer within {self.timeout:g} s ({method} {request.url})") from None
         except httpx.ConnectError as exc:
+            if "reset" in str(exc).lower():
+                # Accepted, then reset before the request went out: the same as a reset later on.
+                raise TransportError(
+                    f"the connection broke ({method} {request.url}): {_connect_problem(exc)}"
+                ) from None
             raise TransportError(
-                f"cannot connect to {request.url.scheme}://{request.url.netloc.decode()}: {exc}"
+                f"cannot connect to {request.url.scheme}://{request.url.netloc.decode()}: {_connect_problem(exc)}"
             ) from None
         except httpx.RemoteProtocolError as exc:
             raise TransportError(f"the answer is not valid HTTP ({method} {request.url}): {exc}") from None
@@ -135,6 +144,12 @@ class Client:
             body=body,
             truncated=truncated,
         )
+
+
+def _connect_problem(exc: httpx.ConnectError) -> str:
+    """What a reader needs of a connection error: "connection refused", not "[Errno 111] Connection refused"."""
+    text = re.sub(r"^\[Errno -?\d+\]\s*", "", str(exc)) or type(exc).__name__
+    return text[:1].lower() + text[1:]
 
 
 def _read_bounded(response: httpx.Response, deadline: float) -> tuple[bytes, bool]:

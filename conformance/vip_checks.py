@@ -12,6 +12,7 @@ from typing import Any
 import jwt
 
 from conformance.checks import ApiContext, case, rule
+from conformance.near_miss import near_misses, signature_near_misses
 from conformance.profile import VipProfile
 from conformance.results import Results
 from conformance.specs import load_spec
@@ -47,7 +48,8 @@ class VipContext(ApiContext):
     def __init__(self, profile: VipProfile, client: Client, results: Results, seed: int) -> None:
         super().__init__(profile.base_url, client, results, seed)
         self.profile = profile
-        self.key = base64.b64decode(profile.secret_base64)
+        self.keys = [base64.b64decode(secret) for secret in profile.secrets_base64]
+        self.key = self.keys[0]
         # The full ID numbers the profile reveals; no answer may carry one.
         self.secret_numbers = [
             account["IdNumber"] for account in profile.accounts.values() if len(account.get("IdNumber", "")) >= 5
@@ -207,9 +209,18 @@ def malformed_token(ctx: VipContext) -> None:
     _expect_refused(ctx, "VIP-401-MALFORMED", "Bearer not-a-jwt", "not-a-jwt")
 
 
-@case("VIP-401-SIGNATURE", "a token signed with a random key")
+@case("VIP-401-SIGNATURE", "a token signed with a random key; with the secret undecoded; near misses of a signature")
 def bad_signature(ctx: VipContext) -> None:
-    _expect_refused(ctx, "VIP-401-SIGNATURE", "signed with a random key", ctx.token(key=ctx.random.randbytes(32)))
+    requirement = "VIP-401-SIGNATURE"
+    _expect_refused(ctx, requirement, "signed with a random key", ctx.token(key=ctx.random.randbytes(32)))
+    # Another encoding of the key: the base64 text itself, as a server that forgets to decode it would use.
+    undecoded = ctx.profile.secret_base64.encode()
+    _expect_refused(ctx, requirement, "signed with the secret's base64 text as the key", ctx.token(key=undecoded))
+    # Comparison bugs: a signature compared only in part (its first half, all but its last character, as many
+    # characters as one side has).
+    head, _, signature = ctx.token().rpartition(".")
+    for near in signature_near_misses(signature):
+        _expect_refused(ctx, requirement, f"a valid token's signature with {near.kind}", f"{head}.{near.value}")
 
 
 @case("VIP-401-ALG-NONE", "an unsigned token, alg none")
@@ -224,22 +235,34 @@ def expired_token(ctx: VipContext) -> None:
     _expect_refused(ctx, "VIP-401-EXPIRED", "exp an hour ago", ctx.token(iat=past, nbf=past, exp=past + 3600))
 
 
-@case("VIP-401-AUDIENCE", "aud of another API")
+@case("VIP-401-AUDIENCE", "aud of another API; near misses of the profile's audience")
 def wrong_audience(ctx: VipContext) -> None:
     _expect_refused(ctx, "VIP-401-AUDIENCE", "aud another-api", ctx.token(aud="another-api"))
+    for near in near_misses(ctx.profile.audience, upper_case=True):
+        _expect_refused(ctx, "VIP-401-AUDIENCE", f"aud the profile's with {near.kind}", ctx.token(aud=near.value))
 
 
-@case("VIP-401-ISSUER", "iss an unknown operator id")
+@case("VIP-401-ISSUER", "iss an unknown operator id; near misses of the operator id")
 def unknown_issuer(ctx: VipContext) -> None:
-    _expect_refused(
-        ctx,
-        "VIP-401-ISSUER",
-        "iss a random operator id",
-        ctx.token(iss=str(uuid.UUID(int=ctx.random.getrandbits(128), version=4))),
-    )
+    random_id = str(uuid.UUID(int=ctx.random.getrandbits(128), version=4))
+    _expect_refused(ctx, "VIP-401-ISSUER", "iss a random operator id", ctx.token(iss=random_id))
+    # Operator ids are UUIDs, which compare case-blind; a near miss never changes only the case.
+    for near in near_misses(ctx.profile.operator_id):
+        _expect_refused(ctx, "VIP-401-ISSUER", f"iss the operator id with {near.kind}", ctx.token(iss=near.value))
 
 
 @case("VIP-401-NOT-YET-VALID", "nbf an hour ahead")
 def not_yet_valid(ctx: VipContext) -> None:
     now = int(time.time())
     _expect_refused(ctx, "VIP-401-NOT-YET-VALID", "nbf an hour ahead", ctx.token(nbf=now + 3600, exp=now + 7200))
+
+
+@case("VIP-SECOND-KEY", "the Preferred account with a token signed with each key of the profile")
+def each_key(ctx: VipContext) -> None:
+    if len(ctx.keys) < 2:
+        ctx.results.not_tested("VIP-SECOND-KEY", "the profile gives one key (vip-connect.secret_base64)")
+        return
+    account = ctx.profile.accounts["preferred"]
+    for number, key in enumerate(ctx.keys, start=1):
+        exchange = ctx.lookup(account, token=ctx.token(key=key))
+        ctx.expect("VIP-SECOND-KEY", f"signed with key {number}", exchange.status == 200, "HTTP 200", exchange)

@@ -36,7 +36,8 @@ def key_path(parts: Sequence[Any]) -> str:
 
 def describe(error: ValidationError) -> tuple[list[Any], str, str]:
     """The path of the offending value (it may go one key deeper than ``error.path``), expected, found."""
-    path = list(error.path)
+    # absolute_path: an error found inside a oneOf branch keeps the key of the value it concerns.
+    path = list(error.absolute_path)
     # The stubs type these as possibly unset; a validation error from iter_errors always has them.
     kind, value, schema, instance = str(error.validator), cast(Any, error.validator_value), error.schema, error.instance
     if not isinstance(schema, dict):

@@ -74,8 +74,9 @@ class OperatorJwtVerifier:
     CACHE_ENTRIES = 4096
     CACHE_BYTES = 4 * 1024 * 1024
 
-    def __init__(self, secrets: Mapping[str, tuple[Any, bytes]], audiences: list[str]) -> None:
-        """``secrets`` maps a lower-case operator id (the ``iss`` claim) to the operator and its decoded key."""
+    def __init__(self, secrets: Mapping[str, tuple[Any, tuple[bytes, ...]]], audiences: list[str]) -> None:
+        """``secrets`` maps a lower-case operator id (the ``iss`` claim) to the operator and its decoded keys (one,
+        or two while the operator rotates them: a token signed with either verifies)."""
         self._secrets = secrets
         self._audiences = audiences
         # Only what verified is kept: a refused token raises and is checked in full every time.
@@ -110,7 +111,9 @@ class OperatorJwtVerifier:
         for name in _TIME_CLAIMS:
             if name in claims and not _is_numeric_date(claims[name]):
                 raise OAuthProblem(detail=f"The token's {name!r} claim is not a NumericDate (a JSON number).")
-        operator, key = known
+        operator, keys = known
+        # Every key but the last is only tried for the signature; the last one gives PyJWT's full verdict.
+        key = next((key for key in keys[:-1] if _signed_with(token, key)), keys[-1])
         try:
             claims = jwt.decode(
                 token,
@@ -133,6 +136,14 @@ class OperatorJwtVerifier:
         except jwt.PyJWTError as exc:
             raise OAuthProblem(detail=f"The token is not valid: {str(exc).rstrip('.')}.") from None
         return {"sub": issuer, "operator": operator}, claims
+
+
+def _signed_with(token: str, key: bytes) -> bool:
+    try:
+        jwt.api_jws.PyJWS().decode_complete(token, key=key, algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return False
+    return True
 
 
 _EXPIRED = "The token has expired (exp)."

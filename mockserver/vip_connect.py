@@ -34,7 +34,7 @@ _DERIVED_FROM = {
 class Operator:
     name: str
     operator_id: str
-    key: bytes
+    keys: tuple[bytes, ...]  # one, or two while the operator rotates them; a token signed with either verifies
     bank_accounts: bool
 
 
@@ -84,8 +84,8 @@ class VipSandbox:
             return None
         raise UnknownExample(name, [*self.accounts, NOT_FOUND_CASE])
 
-    def operator_keys(self) -> dict[str, tuple[Operator, bytes]]:
-        return {operator_id: (operator, operator.key) for operator_id, operator in self.operators.items()}
+    def operator_keys(self) -> dict[str, tuple[Operator, tuple[bytes, ...]]]:
+        return {operator_id: (operator, operator.keys) for operator_id, operator in self.operators.items()}
 
 
 class LookupBodyValidator(JsonBodyValidator):
@@ -152,9 +152,16 @@ def build_sandbox(raw: dict[str, Any], spec: dict[str, Any]) -> VipSandbox:
             raise FixtureError(
                 f"operators.{name}.operator_id", "an id no other operator has", repr(entry["operator_id"])
             )
-        operators[operator_id] = Operator(
-            name, entry["operator_id"], _decode_secret(name, entry["secret_base64"]), entry["bank_accounts"]
+        secrets = entry["secret_base64"]
+        keys = (
+            (_decode_secret(f"operators.{name}.secret_base64", secrets),)
+            if isinstance(secrets, str)
+            else tuple(
+                _decode_secret(f"operators.{name}.secret_base64[{index}]", secret)
+                for index, secret in enumerate(secrets)
+            )
         )
+        operators[operator_id] = Operator(name, entry["operator_id"], keys, entry["bank_accounts"])
 
     field_order = list(spec["components"]["schemas"]["PatronAccount"]["properties"])
     accounts: dict[str, Account] = {}
@@ -191,15 +198,13 @@ def build_sandbox(raw: dict[str, Any], spec: dict[str, Any]) -> VipSandbox:
     return VipSandbox(raw["audiences"], operators, accounts, by_number, by_id, raw["errors"])
 
 
-def _decode_secret(name: str, secret: str) -> bytes:
+def _decode_secret(where: str, secret: str) -> bytes:
     try:
         key = base64.b64decode(secret, validate=True)
     except (binascii.Error, ValueError):
-        raise FixtureError(f"operators.{name}.secret_base64", "valid base64", repr(secret)) from None
+        raise FixtureError(where, "valid base64", repr(secret)) from None
     if len(key) < 32:
-        raise FixtureError(
-            f"operators.{name}.secret_base64", "a secret of at least 32 bytes (HS256)", f"{len(key)} bytes"
-        )
+        raise FixtureError(where, "a secret of at least 32 bytes (HS256)", f"{len(key)} bytes")
     return key
 
 

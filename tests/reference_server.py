@@ -2,9 +2,11 @@
 
 # It proves two things about the conformance suite. A correct server making other legitimate choices than the mock
 # (other test data, extra response fields, another field order, `charset=utf-8`, an empty or text/plain VIP 401,
-# "Error" in Valkyrie's 400/401 bodies, other Paytronix error codes, fewer decimals) passes; and every requirement
-# of the catalogue has a fault the suite catches under that requirement's id. The fault is the first path segment,
-# `/<fault>/vip-connect/...`, with `ok` for none. Written from the specs and DECISIONS.md; it never imports mockserver.
+# "Error" in Valkyrie's 400/401 bodies, other Paytronix error codes, fewer decimals, two VIP keys, 501 for methods
+# it does not implement, 404 for a Paytronix release it does not run, no X-Correlation-ID echo) passes; and every
+# requirement of the catalogue has a fault the suite catches under that requirement's id. The fault is the first path
+# segment, `/<fault>/vip-connect/...`, with `ok` for none. Written from the specs and specs/DECISIONS.md; it never
+# imports mockserver.
 
 from __future__ import annotations
 
@@ -53,6 +55,8 @@ FAULTS: dict[str, str] = {
     "vip-ignores-audience": "a token for another audience is accepted",
     "vip-ignores-issuer": "a token from any issuer is verified with the operator's key and accepted",
     "vip-ignores-nbf": "a token that is not valid yet is accepted",
+    "vip-first-key-only": "a token signed with the operator's second key is refused",
+    "vip-key-undecoded-accepted": "a token signed with the base64 text of the key, not the key, is accepted too",
     # VIP Connect: data rules.
     "vip-unmasked-id-number": "idNumber carries the full ID number",
     "vip-iso-date-of-birth": "dateOfBirth is YYYY-MM-DD instead of MMDDYYYY",
@@ -75,11 +79,11 @@ FAULTS: dict[str, str] = {
     "ptx-slashed-enroll-date": "enrollDate is YYYY/MM/DD",
     "ptx-client-secret-unchecked": "a known client id is accepted with any secret",
     "ptx-registration-code-unchecked": "the registration code is not compared",
-    "ptx-access-token-prefix": "an access token is accepted when it starts with a known one",
     "ptx-password-unchecked": "the guest password is not compared",
     "ptx-incomplete-request-succeeds": "a request lacking its authentication type's fields gets a balance",
     # Paytronix: what only generated requests reach.
     "ptx-400-missing-message": "a 400 for a malformed request lacks errorMessage",
+    "ptx-merchant-failure-numeric-code": "the failure for an unknown merchant has a number for errorCode",
     "ptx-422-for-invalid-input": "a malformed request gets 422, an undocumented status",
     "ptx-unknown-client-skips-secret": "an unknown client id is let through without a secret check",
     "ptx-text-400": "a 400 for a malformed request is text/plain",
@@ -97,7 +101,9 @@ FAULTS: dict[str, str] = {
     "valk-unknown-provider-undefined": "an unknown provider gets 400 with PAM_ERR_UNDEFINED",
     "valk-unknown-provider-200": "an unknown provider is a business error: HTTP 200, status ERROR",
     "valk-seven-decimals": "cashAmount has 7 decimals",
-    "valk-no-correlation-echo": "X-Correlation-ID is not echoed",
+    "valk-serves-without-provider": "a request without provider is served the session's balance",
+    "valk-correlation-id-text-400": "a request without X-Correlation-ID gets a text/plain 400, no PAM body",
+    "valk-serves-session-owner": "a live session with another player's id is served the session owner's balance",
     # Valkyrie PAM: what only generated requests reach.
     "valk-400-missing-message": "a PAM_ERR_UNDEFINED 400 lacks error.message",
     "valk-422-without-correlation-id": "a request without X-Correlation-ID gets 422, an undocumented status",
@@ -105,8 +111,55 @@ FAULTS: dict[str, str] = {
     "valk-text-400": "a PAM_ERR_UNDEFINED 400 is text/plain",
     "valk-500-without-correlation-id": "a request without X-Correlation-ID crashes the server (500)",
     "valk-tolerates-missing-correlation-id": "a request without X-Correlation-ID is served",
+    "valk-rejects-unparsable-traceparent": "a traceparent that is not W3C trace context is refused with 422",
+    "valk-401-missing-message": "a PAM_ERR_SESSION_NOT_FOUND 401 lacks error.message",
+    "valk-text-401": "a PAM_ERR_SESSION_NOT_FOUND 401 is text/plain",
     "valk-405-without-allow": "an undocumented method gets 405 without an Allow header",
 }
+
+# Comparison bugs, each letting through, besides the real value, one kind of near miss of it.
+COMPARISON_BUGS: dict[str, tuple[str, Callable[[str, str], bool]]] = {
+    "ignores-last-character": (
+        "is compared without its last character",
+        lambda got, real: len(got) == len(real) and got[:-1] == real[:-1],
+    ),
+    "compares-sent-length": (
+        "is compared over the length sent, so a prefix of it is accepted",
+        lambda got, real: 0 < len(got) < len(real) and real.startswith(got),
+    ),
+    "compares-own-length": (
+        "is compared over its own length, so anything after it is ignored",
+        lambda got, real: got.startswith(real),
+    ),
+    "compares-first-half": (
+        "is compared over its first half only",
+        lambda got, real: len(got) == len(real) and got[: len(real) // 2] == real[: len(real) // 2],
+    ),
+    "ignores-case": ("is compared ignoring case", lambda got, real: got.lower() == real.lower()),
+}
+_LENGTH_BUGS = ("ignores-last-character", "compares-sent-length", "compares-own-length", "compares-first-half")
+# Credential -> (what it is, the comparison bugs that have a fault).
+CREDENTIALS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "vip-signature": ("the JWT signature", _LENGTH_BUGS),
+    "vip-issuer": ("the JWT issuer", _LENGTH_BUGS),
+    "vip-audience": ("the JWT audience", (*_LENGTH_BUGS, "ignores-case")),
+    "ptx-client-secret": ("the client secret", _LENGTH_BUGS),
+    "ptx-registration-code": ("the registration code", _LENGTH_BUGS),
+    "ptx-access-token": ("the access token", _LENGTH_BUGS),
+    "ptx-password": ("the guest password", (*_LENGTH_BUGS, "ignores-case")),
+    "valk-api-token": ("the api token", _LENGTH_BUGS),
+    "valk-session-token": ("the session token", (*_LENGTH_BUGS, "ignores-case")),
+}
+FAULTS.update(
+    {
+        f"{credential}-{bug}": f"{what} {COMPARISON_BUGS[bug][0]}"
+        for credential, (what, bugs) in CREDENTIALS.items()
+        for bug in bugs
+    }
+)
+# Methods this server knows: an undeclared one of these gets 405 with Allow; any other (TRACE, CONNECT, made-up
+# ones) it does not implement at all, and answers 501 (RFC 9110 section 15.6.2).
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
 
@@ -122,6 +175,15 @@ class Call:
         # A misspelt fault name would never fire and its test would fail for the wrong reason; catch it here.
         assert fault in FAULTS, f"unknown fault {fault!r}"
         return self.fault == fault
+
+
+def credential_matches(call: Call, credential: str, got: str, real: str) -> bool:
+    """Whether ``got`` is accepted as the credential ``real``: equal, or let through by the call's comparison bug."""
+    if hmac.compare_digest(got.encode(), real.encode()):
+        return True
+    prefix = f"{credential}-"
+    bug = call.fault.removeprefix(prefix) if call.fault.startswith(prefix) else ""
+    return bug in COMPARISON_BUGS and call.broken(call.fault) and COMPARISON_BUGS[bug][1](got, real)
 
 
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -155,9 +217,13 @@ def _declares_json() -> bool:
 # --- VIP Connect --------------------------------------------------------------------------------------------------
 
 VIP_OPERATOR_ID = "5c0e7d42-9a1b-4f3e-8d26-71b9e0a4c3f8"
-# 64 bytes; HS256 wants at least 32. Derived, so no secret-looking literal sits in the repository.
-VIP_SECRET = hashlib.sha512(b"reference-server vip operator").digest()
-# DECISIONS.md: aud is vip-api, vip-api-{env} is accepted too. The profile uses vip-api-cert, unlike the mock.
+# Two keys, as Pavilion issues them; 64 bytes each (HS256 wants at least 32). Derived, so no secret-looking literal
+# sits in the repository.
+VIP_SECRETS = (
+    hashlib.sha512(b"reference-server vip operator").digest(),
+    hashlib.sha512(b"reference-server vip operator, second key").digest(),
+)
+# specs/DECISIONS.md: aud is vip-api, vip-api-{env} is accepted too. The profile uses vip-api-cert, unlike the mock.
 VIP_AUDIENCES = ("vip-api", "vip-api-dev", "vip-api-qa", "vip-api-cert")
 VIP_PROFILE_AUDIENCE = "vip-api-cert"
 JWT_LEEWAY_SECONDS = 60
@@ -419,35 +485,62 @@ def _vip_token_is_valid(authorization: str, call: Call) -> bool:
     if scheme.lower() != "bearer" or not token.strip():
         return False
     token = token.strip()
+    # The header and claims are read without the signature, which is compared as text below.
+    signing_input, dot, _ = token.rpartition(".")
+    unverified = f"{signing_input}."
     try:
-        algorithm = jwt.get_unverified_header(token).get("alg")
-        jwt.decode(token, options={"verify_signature": False})
+        if not dot:
+            raise jwt.DecodeError("not three parts")
+        algorithm = jwt.get_unverified_header(unverified).get("alg")
+        jwt.decode(unverified, options={"verify_signature": False})
     except jwt.PyJWTError:
         return call.broken("vip-accepts-non-jwt")
     unsigned = algorithm == "none" and call.broken("vip-accepts-alg-none")
     if algorithm != "HS256" and not unsigned:
         return False
+    if not (unsigned or call.broken("vip-skips-signature") or _vip_signature_ok(token, call)):
+        return False
     try:
-        jwt.decode(
-            token,
-            key=VIP_SECRET,
-            algorithms=["HS256"],
-            audience=list(VIP_AUDIENCES),
-            issuer=VIP_OPERATOR_ID,
+        # The signature is verified above; the issuer and audience below, so that faults can reach each comparison.
+        claims = jwt.decode(
+            unverified,
+            algorithms=["HS256", "none"],
             leeway=JWT_LEEWAY_SECONDS,
             options={
                 "require": ["exp", "iss", "aud"],
-                "verify_signature": not (unsigned or call.broken("vip-skips-signature")),
+                "verify_signature": False,
                 "verify_exp": not call.broken("vip-ignores-exp"),
                 "verify_nbf": not call.broken("vip-ignores-nbf"),
                 "verify_iat": True,
-                "verify_aud": not call.broken("vip-ignores-audience"),
-                "verify_iss": not call.broken("vip-ignores-issuer"),
+                "verify_aud": False,
+                "verify_iss": False,
             },
         )
     except jwt.PyJWTError:
         return False
-    return True
+    issuer, audience = claims["iss"], claims["aud"]
+    audiences = [audience] if isinstance(audience, str) else audience
+    issuer_ok = isinstance(issuer, str) and credential_matches(call, "vip-issuer", issuer, VIP_OPERATOR_ID)
+    audience_ok = isinstance(audiences, list) and any(
+        isinstance(got, str) and credential_matches(call, "vip-audience", got, accepted)
+        for got in audiences
+        for accepted in VIP_AUDIENCES
+    )
+    return (issuer_ok or call.broken("vip-ignores-issuer")) and (audience_ok or call.broken("vip-ignores-audience"))
+
+
+def _vip_signature_ok(token: str, call: Call) -> bool:
+    """HS256 with one of the operator's keys, the signature compared as text (base64url without padding)."""
+    keys = list(VIP_SECRETS[:1] if call.broken("vip-first-key-only") else VIP_SECRETS)
+    if call.broken("vip-key-undecoded-accepted"):
+        keys.append(base64.b64encode(VIP_SECRETS[0]))
+    signing_input, _, signature = token.rpartition(".")
+    for key in keys:
+        digest = hmac.new(key, signing_input.encode(), hashlib.sha256).digest()
+        expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        if credential_matches(call, "vip-signature", signature, expected):
+            return True
+    return False
 
 
 def vip_account_lookup(call: Call) -> Response:
@@ -608,7 +701,10 @@ def _ptx_result(fields: Mapping[str, Any], client_id: str, call: Call) -> dict[s
     if "client_id" in fields and fields["client_id"] != client_id:
         return _ptx_rejection("client.id_mismatch", "client_id differs from the Basic credentials.", call)
     if fields["merchantId"] != PTX_MERCHANT_ID:
-        return _ptx_rejection("merchant.unknown", "This merchant is not served here.", call)
+        rejection: dict[str, Any] = _ptx_rejection("merchant.unknown", "This merchant is not served here.", call)
+        if call.broken("ptx-merchant-failure-numeric-code"):
+            rejection["errorCode"] = 404
+        return rejection
     style = fields["authentication"]
     if style == "card":
         found = next(((a, c) for a in PTX_ACCOUNTS for c in a.cards if c.number == fields["printedCardNumber"]), None)
@@ -616,7 +712,9 @@ def _ptx_result(fields: Mapping[str, Any], client_id: str, call: Call) -> dict[s
             message = "" if call.broken("ptx-unknown-card-empty-message") else "No guest holds this card."
             return _ptx_rejection("card.not_found", message, call)
         account, queried = found
-        code_matches = hmac.compare_digest(fields["registrationCode"].encode(), queried.registration_code.encode())
+        code_matches = credential_matches(
+            call, "ptx-registration-code", fields["registrationCode"], queried.registration_code
+        )
         if not code_matches and not call.broken("ptx-registration-code-unchecked"):
             return _ptx_rejection("card.registration_code_mismatch", "The registration code is wrong.", call)
         answer = _ptx_answer(account, queried, call)
@@ -625,18 +723,14 @@ def _ptx_result(fields: Mapping[str, Any], client_id: str, call: Call) -> dict[s
         return answer
     if style == "oauth":
         token = fields["access_token"]
-        matches = [
-            a
-            for a in PTX_ACCOUNTS
-            if a.access_token == token or (call.broken("ptx-access-token-prefix") and token.startswith(a.access_token))
-        ]
+        matches = [a for a in PTX_ACCOUNTS if credential_matches(call, "ptx-access-token", token, a.access_token)]
         if not matches or call.broken("ptx-oauth-always-fails"):
             return _ptx_rejection("oauth.token_invalid", "The access token is not valid.", call)
         account = matches[0]
     else:
         named = [a for a in PTX_ACCOUNTS if a.username.lower() == fields["username"].lower()]
         password_ok = bool(named) and (
-            hmac.compare_digest(fields["password"].encode(), named[0].password.encode())
+            credential_matches(call, "ptx-password", fields["password"], named[0].password)
             or call.broken("ptx-password-unchecked")
         )
         if not password_ok or call.broken("ptx-guest-always-fails"):
@@ -661,7 +755,7 @@ def _ptx_client(call: Call) -> str | None:
         return None
     if client_id != PTX_CLIENT_ID:
         return client_id if call.broken("ptx-unknown-client-skips-secret") else None
-    secret_ok = hmac.compare_digest(secret.encode(), PTX_CLIENT_SECRET.encode())
+    secret_ok = credential_matches(call, "ptx-client-secret", secret, PTX_CLIENT_SECRET)
     return client_id if secret_ok or call.broken("ptx-client-secret-unchecked") else None
 
 
@@ -717,8 +811,6 @@ def ptx_account_information(call: Call) -> Response:
     if client_id is None:
         body = _ptx_failure("client.unauthorized", "The client credentials are missing or wrong.")
         return json_response(body, 401, {"WWW-Authenticate": 'Basic realm="Paytronix reference"'})
-    if not re.fullmatch("[0-9]+\\.[0-9]+", call.path_parameters["release"]):
-        return _ptx_invalid("The release must look like 25.33.", call)
     fields = _ptx_fields_from_body() if request.method == "POST" else _ptx_fields_from_query()
     if isinstance(fields, str):
         return _ptx_invalid(fields, call)
@@ -747,7 +839,8 @@ def _ptx_invalid(message: str, call: Call) -> Response:
 
 
 def ptx_route_error(status: int, message: str) -> Response:
-    return json_response(_ptx_failure("request.not_found" if status == 404 else "request.method", message), status)
+    code = {404: "request.not_found", 501: "request.not_implemented"}.get(status, "request.method")
+    return json_response(_ptx_failure(code, message), status)
 
 
 # --- Valkyrie PAM -------------------------------------------------------------------------------------------------
@@ -810,7 +903,7 @@ def _valk_undefined(message: str, call: Call) -> Response:
 def valk_balance(call: Call) -> Response:
     authorization = request.headers.get("Authorization")
     exempt = authorization is None and call.broken("valk-accepts-missing-api-token")
-    if not exempt and not _valk_api_token_ok(authorization or ""):
+    if not exempt and not _valk_api_token_ok(authorization or "", call):
         code = "PAM_ERR_UNDEFINED" if call.broken("valk-api-token-undefined-code") else "PAM_ERR_API_TOKEN"
         return _valk_hard_error(401, code, "The api token does not match.")
     extra = sorted(name for name in request.args if name != "provider")
@@ -824,9 +917,21 @@ def valk_balance(call: Call) -> Response:
             return server_error()
         if call.broken("valk-422-without-correlation-id"):
             return _valk_hard_error(422, "PAM_ERR_UNDEFINED", "X-Correlation-ID is required.")
+        if call.broken("valk-correlation-id-text-400"):
+            return text_response("Header parameter X-Correlation-ID is required, but not found", 400)
         if not call.broken("valk-tolerates-missing-correlation-id"):
             return _valk_undefined("X-Correlation-ID is required.", call)
+    traceparent = request.headers.get("traceparent")
+    w3c = re.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+    if (
+        traceparent is not None
+        and call.broken("valk-rejects-unparsable-traceparent")
+        and not w3c.fullmatch(traceparent)
+    ):
+        return _valk_hard_error(422, "PAM_ERR_UNDEFINED", "traceparent is not W3C trace context.")
     provider = providers[0].lower() if providers else None
+    if provider is None and call.broken("valk-serves-without-provider"):
+        provider = VALK_PROVIDERS[0]
     if provider not in VALK_PROVIDERS:
         message = "The provider is missing or unknown."
         if call.broken("valk-unknown-provider-undefined"):
@@ -837,16 +942,18 @@ def valk_balance(call: Call) -> Response:
     token = request.headers.get("X-Player-Token", "")
     if not 32 <= len(token) <= 40 and call.broken("valk-short-token-400"):
         return _valk_undefined("X-Player-Token must have 32 to 40 characters.", call)
-    session = VALK_SESSIONS.get(token)
+    session = _valk_session(token, call)
     if session is None or session.provider != provider:
-        return _valk_hard_error(401, "PAM_ERR_SESSION_NOT_FOUND", "No session has this token.")
+        return _valk_session_not_found("No session has this token.", call)
     player_id = call.path_parameters["playerId"]
     if player_id not in VALK_BALANCES:
         code = "PAM_ERR_ACC_NOT_FOUND" if call.broken("valk-unknown-player-wrong-code") else "PAM_ERR_PLAYER_NOT_FOUND"
         return _valk_business_error(code, "No player has this id.", call)
+    if session.player_id != player_id and call.broken("valk-serves-session-owner"):
+        player_id = session.player_id
     if session.player_id != player_id:
         # A known player, but the token is someone else's session: no session of this player has it.
-        return _valk_hard_error(401, "PAM_ERR_SESSION_NOT_FOUND", "No session of this player has this token.")
+        return _valk_session_not_found("No session of this player has this token.", call)
     if session.expired and not call.broken("valk-expired-session-served"):
         return _valk_business_error("PAM_ERR_SESSION_EXPIRED", "The session has expired.", call)
     balance = VALK_BALANCES[player_id]
@@ -863,9 +970,29 @@ def valk_balance(call: Call) -> Response:
     return json_response({"balance": balance, "status": "OK", "currency": "EUR"})
 
 
-def _valk_api_token_ok(authorization: str) -> bool:
+def _valk_api_token_ok(authorization: str, call: Call) -> bool:
     scheme, _, token = authorization.partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode(), VALK_API_TOKEN.encode())
+    return scheme.lower() == "bearer" and credential_matches(call, "valk-api-token", token.strip(), VALK_API_TOKEN)
+
+
+def _valk_session(token: str, call: Call) -> ValkSession | None:
+    return next(
+        (
+            session
+            for known, session in VALK_SESSIONS.items()
+            if credential_matches(call, "valk-session-token", token, known)
+        ),
+        None,
+    )
+
+
+def _valk_session_not_found(message: str, call: Call) -> Response:
+    if call.broken("valk-text-401"):
+        return text_response(message, 401)
+    body = _pam_error("PAM_ERR_SESSION_NOT_FOUND", message, status_word="Error")
+    if call.broken("valk-401-missing-message"):
+        del body["error"]["message"]
+    return json_response(body, 401)
 
 
 def valk_route_error(status: int, message: str) -> Response:
@@ -901,7 +1028,8 @@ APIS = {
     "paytronix": Api(
         (
             Operation(
-                re.compile("rest/(?P<release>[^/]*)/guest/accountInformation\\.json"),
+                # The one release this server runs; any other is a path it does not serve (404).
+                re.compile(f"rest/(?P<release>{re.escape(PTX_RELEASE)})/guest/accountInformation\\.json"),
                 {"GET": ptx_account_information, "POST": ptx_account_information},
             ),
         ),
@@ -934,10 +1062,9 @@ def dispatch(path: str) -> Response:
     if api is None or (fault != NO_FAULT and fault not in FAULTS):
         return json_response({"error": "not_found", "message": "Use /<fault>/<api>/..., fault ok for none."}, 404)
     call = Call(fault)
-    response = _dispatch_api(api, call, rest)
-    if api_name == "valkyrie" and "X-Correlation-ID" in request.headers and not call.broken("valk-no-correlation-echo"):
-        response.headers["X-Correlation-ID"] = request.headers["X-Correlation-ID"]
-    return response
+    if request.method not in KNOWN_METHODS:
+        return api.route_error(501, f"{request.method} is not implemented by this server.")
+    return _dispatch_api(api, call, rest)
 
 
 def _dispatch_api(api: Api, call: Call, rest: str) -> Response:
@@ -1024,7 +1151,7 @@ def profile_data(server_url: str, fault: str) -> dict[str, Any]:
         "vip-connect": {
             "base_url": f"{server_url}/{fault}/vip-connect",
             "operator_id": VIP_OPERATOR_ID,
-            "secret_base64": base64.b64encode(VIP_SECRET).decode(),
+            "secret_base64": [base64.b64encode(key).decode() for key in VIP_SECRETS],
             "audience": VIP_PROFILE_AUDIENCE,
             "bank_accounts_toggle": True,
             "accounts": {
@@ -1064,6 +1191,7 @@ def profile_data(server_url: str, fault: str) -> dict[str, Any]:
                 "active": {"playerId": active_session.player_id, "token": active_session.token},
                 "expired": {"playerId": expired_session.player_id, "token": expired_session.token},
                 "no_account": {"playerId": no_account_session.player_id, "token": no_account_session.token},
+                "other": {"playerId": expired_session.player_id},
                 "unknown": {"playerId": VALK_UNKNOWN_PLAYER},
             },
         },

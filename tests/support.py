@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import socketserver
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,14 +73,21 @@ def mock_profile_at(directory: Path, base: str) -> Path:
     return profile
 
 
+def operator_secrets(operator: str = "example-operator") -> list[str]:
+    """The base64 keys of a fixture operator: one, or two while it rotates them."""
+    secrets = fixture("vip-connect")["operators"][operator]["secret_base64"]
+    return [secrets] if isinstance(secrets, str) else list(secrets)
+
+
 def vip_token(operator: str = "example-operator", *, key: bytes | None = None, **claims: Any) -> str:
-    """A token for a fixture operator; ``claims`` override the defaults, a None value drops the claim."""
+    """A token for a fixture operator, signed with its first key unless ``key`` is given; ``claims`` override the
+    defaults, a None value drops the claim."""
     entry = fixture("vip-connect")["operators"][operator]
     now = int(time.time())
     # A day of validity: tokens minted when a module loads stay valid however long the suite runs.
     payload = {"iss": entry["operator_id"], "aud": "vip-api", "nbf": now - 5, "iat": now, "exp": now + 86400}
     payload.update(claims)
-    secret = key if key is not None else base64.b64decode(entry["secret_base64"])
+    secret = key if key is not None else base64.b64decode(operator_secrets(operator)[0])
     return jwt.encode({k: v for k, v in payload.items() if v is not None}, secret, algorithm="HS256")
 
 
@@ -226,3 +236,18 @@ def start_mock(*args: str, timeout: float = 20.0) -> LiveMock:
     assert match is not None
     mock.url = match.group(1)
     return mock
+
+
+@contextmanager
+def running(server: socketserver.BaseServer) -> Iterator[str]:
+    """``server``, bound to a free port of 127.0.0.1, serving in a thread; yields its base URL, then stops it."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        address = server.server_address
+        assert isinstance(address, tuple)
+        yield f"http://{address[0]}:{address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

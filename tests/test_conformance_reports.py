@@ -30,7 +30,7 @@ SHOULD = BY_ID["VIP-401-AUDIENCE"]
 PASSED_MUST = BY_ID["VIP-200-PREFERRED"]
 NOT_TESTED = BY_ID["VIP-200-ONLINE"]
 ERROR = BY_ID["VALK-200-OK"]
-PASSED_SHOULD = BY_ID["VALK-CORRELATION-ECHO"]
+PASSED_SHOULD = BY_ID["VALK-OTHER-PLAYER"]
 
 # A system that answers both identification forms with 200 instead of the documented 400.
 BOTH_FORMS = Exchange(
@@ -193,13 +193,16 @@ def test_text_summary_explains_each_failure() -> None:
         f"Conformance run of {MOCK_PROFILE} (sha256 {profile().sha256[:12]}), seed 1234, "
         "2025-03-04 05:06:07 UTC, 12.5 s"
     )
-    failure = lines.index(f"{MUST.id} (MUST, 000_be245cba7e24ec14.txt): {MUST.title}")
-    assert lines[failure + 1 : failure + 5] == [
-        "  Check:      VIP number with ID details",
-        f"  Request:    {BOTH_FORMS.curl()}",
-        f"  Received:   {BOTH_FORMS.received()}",
-        "  Documented: HTTP 400 with the VIP error body",
-    ]
+    # A seed source is named by its page's title and its file.
+    failure = lines.index(
+        f"{MUST.id} (MUST, VIP Connect: Patron Account Inquiry, 000_be245cba7e24ec14.txt): {MUST.title}"
+    )
+    received = lines.index(f"  Received:   {BOTH_FORMS.received()}", failure)
+    assert lines[failure + 1] == "  Check:      VIP number with ID details"
+    # The request is a script: the JWT is minted into a variable (its header and claims shown), then curl sends it.
+    assert lines[failure + 2] == '  Request:    # VIP_JWT header: {"alg": "HS256"}'
+    assert lines[received - 1].startswith(" " * 14 + 'curl -sS -X POST -H "Authorization: Bearer ${VIP_JWT}" ')
+    assert lines[received + 1] == "  Documented: HTTP 400 with the VIP error body"
     # Only failing findings are evidence of a failure.
     assert "  Check:      neither form" not in lines
     warning = lines.index(f"{SHOULD.id} (SHOULD, {SHOULD.source}): {SHOULD.title}")
@@ -211,7 +214,7 @@ def test_text_summary_lists_every_requirement_with_why_it_was_not_tested() -> No
     text = text_summary(every_outcome())
     assert f"{NOT_TESTED.id:<30} {NOT_TESTED.title[:70]}  ({NOT_TESTED_REASON})" in text
     assert f"MUST   error      {ERROR.id:<30} {ERROR.title[:70]}  ({ERROR_REASON})" in text
-    assert "  the system stopped answering: no answer within 10 s" in text
+    assert "  no verdict, the system stopped answering: no answer within 10 s" in text
     assert "1 seed statements cannot be tested over HTTP; the reports list them." in text
 
 
@@ -248,7 +251,7 @@ def test_junit_must_failure_is_a_failure_with_the_evidence() -> None:
     _, cases = junit_cases(every_outcome())
     (failure,) = cases[MUST.id]
     assert (failure.tag, failure.get("type"), failure.get("message")) == ("failure", "MUST", BOTH_FORMS.received())
-    assert failure.text is not None and f"Request:    {BOTH_FORMS.curl()}" in failure.text
+    assert failure.text is not None and 'curl -sS -X POST -H "Authorization: Bearer ${VIP_JWT}"' in failure.text
 
 
 def test_junit_should_failure_is_a_warning_unless_strict() -> None:
@@ -323,13 +326,18 @@ def test_json_carries_the_run() -> None:
         "reason": "",
     }
     assert failed["checks"] == [check.name for check in checks_for(MUST.id)]
-    assert failed["findings"][0] == {
+    finding = failed["findings"][0]
+    request = finding.pop("request")
+    assert finding == {
         "check": "VIP number with ID details",
         "passed": False,
         "documented": "HTTP 400 with the VIP error body",
         "received": BOTH_FORMS.received(),
-        "request": BOTH_FORMS.curl(),
     }
+    assert request.startswith("# VIP_JWT header: ")
+    assert request.splitlines()[-1].startswith('curl -sS -X POST -H "Authorization: Bearer ${VIP_JWT}"')
+    # Names, never values: each variable a request may use, and the profile key it stands for.
+    assert {"name": "PTX_CLIENT_SECRET", "profile_key": "paytronix.client_secret"} in data["variables"]
     assert (requirements[NOT_TESTED.id]["outcome"], requirements[NOT_TESTED.id]["reason"]) == (
         "not tested",
         NOT_TESTED_REASON,
@@ -343,7 +351,8 @@ def test_html_escapes_what_the_system_sent_and_shows_the_verdict() -> None:
     hostile = "200 text/html: <script>alert('certified')</script>"
     html = certificate_html(every_outcome(received=hostile))
     assert "<script" not in html.lower()
-    assert escape(hostile) in html
+    # <wbr> marks where a long URL or text may break (after / ? &); the text itself is all there.
+    assert escape(hostile) in html.replace("<wbr>", "")
     assert '<span class="verdict v1" id="verdict">FAILED</span>' in html
     assert escape(verdict_line(every_outcome(received=hostile))) in html
 
@@ -385,3 +394,42 @@ def test_received_says_when_the_body_was_not_read_to_the_end() -> None:
     assert truncated.json() is None
     complete = Exchange("GET", "http://x/", {}, None, 404, {}, b"gone")
     assert complete.received() == "404 (no content type): gone"
+
+
+def test_a_failed_certificate_opens_with_what_failed_expanded() -> None:
+    html = certificate_html(every_outcome())
+    page = html.replace("<wbr>", "")
+    what_failed = page.index("<h2>What failed</h2>")
+    # Before the facts and the tables, outside any collapsed <details>: the MUST failure, its level, its source by
+    # the seed page's title, the request, what was received and what is documented.
+    assert what_failed < page.index('class="facts"') < page.index("<h2>Summary</h2>")
+    box = page[what_failed : page.index("</section>", what_failed)]
+    assert "<details" not in box
+    for expected in (MUST.id, "MUST", "VIP Connect: Patron Account Inquiry (000_be245cba7e24ec14.txt)",
+                     "Authorization: Bearer ${VIP_JWT}", escape(BOTH_FORMS.received()),
+                     "HTTP 400 with the VIP error body"):  # fmt: skip
+        assert expected in box, expected
+    # The SHOULD not met is a warning of its own, after the failures.
+    warnings = page.index("<h2>Warnings (SHOULD not met)</h2>")
+    assert what_failed < warnings and SHOULD.id in page[warnings:]
+
+
+def test_a_passed_certificate_has_no_failure_box_and_zero_counts_are_neutral() -> None:
+    html = certificate_html(build_run([RequirementResult(PASSED_MUST, Outcome.PASSED, [passing(PASSED_MUST)])]))
+    assert "What failed" not in html and "Warnings (SHOULD not met)" not in html
+    # A zero is grey: neither the green of passed nor the red of failed.
+    assert '<span class="zero">0 failed</span>' in html
+    assert '<span class="passed">1 passed</span>' in html
+
+
+def test_passed_evidence_shows_what_was_received() -> None:
+    answer = Exchange("POST", BOTH_FORMS.url, {}, b"{}", 400, {"content-type": "application/json"}, b'{"x": 1}')
+    finding = Finding(MUST.id, "neither form", True, "HTTP 400", answer.received(), answer)
+    html = certificate_html(build_run([RequirementResult(MUST, Outcome.PASSED, [finding])]))
+    assert escape(answer.received()) in html.replace("<wbr>", "")
+
+
+def test_long_urls_break_after_slashes_never_inside_the_host() -> None:
+    html = certificate_html(every_outcome())
+    assert "127.0.0.1:8000/<wbr>vip-connect/<wbr>api/<wbr>patronsession/<wbr>accountlookup" in html
+    assert "127.0.0.1<wbr>" not in html and "http:/<wbr>" not in html

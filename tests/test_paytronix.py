@@ -139,7 +139,8 @@ def test_a_suspended_card_is_invalid_status(client: TestClient, method: str, fie
         ),
         ({"authentication": "oauth"}, "oauth authentication needs access_token"),
         ({"authentication": "guest", "username": "GuestREST"}, "guest authentication needs password"),
-        ({"authentication": "b2b"}, "authentication"),
+        # A made-up style: the vendor documents more than the seed names (B2B), so none of those stands for "unknown".
+        ({"authentication": "no-such-style"}, "authentication"),
         ({"authentication": "card", "merchantId": "abc"}, "merchantId"),
     ],
     ids=["card-without-code", "oauth-without-token", "guest-without-password", "unknown-style", "merchant-not-integer"],

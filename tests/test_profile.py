@@ -25,6 +25,8 @@ MOCK_TEXT = MOCK_PROFILE.read_text(encoding="utf-8")
 # Lines of the mock's profile the cases change.
 AUDIENCE = "  audience: vip-api"
 SECRET = "nXkCKjsV0U1G56poFTdi43iSfwjzVifcVmN9Artmbrs99MsxuBwPyGPNujE5uO03jUKdtLKuEvUgpu2IzTWvog=="
+# The operator's two keys, as a list.
+MOCK_KEYS = MOCK_TEXT[MOCK_TEXT.index("  secret_base64:\n") : MOCK_TEXT.index("  audience:")]
 PTX_URL = "http://127.0.0.1:8000/paytronix"
 PTX_SECRET = "xN6FMEixD5hORTdruF0Cm-myeLJePRAq"
 PREFERRED = "preferred: {VipAccountNumber: '7210988860'}"
@@ -138,14 +140,15 @@ CASES = [
          "vip-connect.accounts.preferred", f"expected {LOOKUP_FORMS}, got {{'ProductType': 'preferred'}}"),
     Case("VipAccountNumber of 9 digits", edited(PREFERRED, "preferred: {VipAccountNumber: '721098886'}"),
          "vip-connect.accounts.preferred.VipAccountNumber", "expected a string of 10 digits, got '721098886'"),
+    # A credential is never echoed, even a malformed one: only its length is.
     Case("session token of 31 characters", edited(ACTIVE_TOKEN, ACTIVE_TOKEN[:31]), "valkyrie.players.active.token",
-         f"expected a session token of 32-40 characters, got '{ACTIVE_TOKEN[:31]}'"),
+         "expected a session token of 32-40 characters, got a value of 31 characters"),
     Case("unknown method", edited("methods: [POST, GET]", "methods: [POST, PUT]"), "paytronix.methods[1]",
          "expected one of 'POST', 'GET', got 'PUT'"),
-    Case("secret not base64", edited(SECRET, "not-base64!"), "vip-connect.secret_base64",
-         "expected the operator's base64-encoded HS256 secret, got 'not-base64!'"),
+    Case("secret not base64", edited(SECRET, "not-base64!"), "vip-connect.secret_base64[0]",
+         "expected the operator's base64-encoded HS256 secret, got a value of 11 characters"),
     # Matches the schema's character pattern, but five characters cannot be whole base64 quanta.
-    Case("secret that does not decode", edited(SECRET, "abcde"), "vip-connect.secret_base64",
+    Case("secret that does not decode", edited(SECRET, "abcde"), "vip-connect.secret_base64[0]",
          "expected valid base64, got a value that does not decode"),
     Case("variable not set", edited(PTX_SECRET, "${PTX_SECRET}"), "paytronix.client_secret",
          "environment variable PTX_SECRET is not set"),
@@ -154,7 +157,7 @@ CASES = [
     Case("one of two variables not set", edited(PTX_URL, "http://${PTX_HOST}:${PTX_PORT}/paytronix"),
          "paytronix.base_url", "environment variable PTX_PORT is not set", {"PTX_HOST": "127.0.0.1"}),
     # Substitution comes first, so a substituted value is validated like a literal one.
-    Case("variable set to a bad value", edited(SECRET, "${VIP_SECRET}"), "vip-connect.secret_base64",
+    Case("variable set to a bad value", edited(SECRET, "${VIP_SECRET}"), "vip-connect.secret_base64[0]",
          "expected valid base64, got a value that does not decode", {"VIP_SECRET": "abcde"}),
 ]  # fmt: skip
 
@@ -203,6 +206,34 @@ def test_a_profile_with_one_api_is_valid(api: str, tmp_path: Path) -> None:
     assert [name for name in ("vip-connect", "paytronix", "valkyrie") if profile.section(name) is None] == [
         name for name in ("vip-connect", "paytronix", "valkyrie") if name != api
     ]
+
+
+def test_the_operator_key_may_be_one_string_or_a_list_of_one_or_two(tmp_path: Path) -> None:
+    keys = load_profile(MOCK_PROFILE, environ={}).vip_connect
+    assert keys is not None and len(keys.secrets_base64) == 2 and keys.secret_base64 == SECRET
+    one = load_profile(replaced_by(MOCK_TEXT.replace(MOCK_KEYS, f"  secret_base64: {SECRET}\n"))(tmp_path), environ={})
+    assert one.vip_connect is not None and one.vip_connect.secrets_base64 == (SECRET,)
+    three = MOCK_TEXT.replace(MOCK_KEYS, MOCK_KEYS + f"    - {SECRET}\n")
+    with pytest.raises(ProfileError) as raised:
+        load_profile(replaced_by(three)(tmp_path), environ={})
+    assert raised.value.key == "vip-connect.secret_base64"
+    assert "one or two keys" in raised.value.problem and SECRET not in raised.value.problem
+
+
+def test_another_existing_player_is_optional(tmp_path: Path) -> None:
+    profile = load_profile(MOCK_PROFILE, environ={})
+    assert profile.valkyrie is not None and profile.valkyrie.players["other"] == {"playerId": "5000001"}
+    without = load_profile(
+        replaced_by(MOCK_TEXT.replace("    other: {playerId: '5000001'}\n", ""))(tmp_path), environ={}
+    )
+    assert without.valkyrie is not None and "other" not in without.valkyrie.players
+
+
+def test_a_value_taken_whole_from_a_variable_keeps_its_name(tmp_path: Path) -> None:
+    # Reports name the secret by the variable it came from, so a reader sets the variable they already use.
+    path = edited(PTX_SECRET, "${PTX_SECRET}")(tmp_path)
+    profile = load_profile(path, environ={"PTX_SECRET": "from-the-mapping"})
+    assert profile.variables == {"paytronix.client_secret": "PTX_SECRET"}
 
 
 def test_a_set_variable_is_substituted(tmp_path: Path) -> None:
@@ -256,7 +287,7 @@ def test_an_empty_variable_says_a_non_empty_value_is_expected(tmp_path: Path) ->
 
 
 def test_lookup_by_id_details_without_a_state_is_refused(tmp_path: Path) -> None:
-    # DECISIONS.md: IdState is required unless IdType is SS. A profile without it makes a correct system answer
+    # specs/DECISIONS.md: IdState is required unless IdType is SS. A profile without it makes a correct system answer
     # 400, and VIP-200-BY-ID then fails the system for the profile's mistake.
     by_id = "by_id: {IdType: SS, IdNumber: '543083512'}"
     with pytest.raises(ProfileError) as raised:

@@ -127,7 +127,7 @@ def test_a_must_cites_its_seed_and_a_should_another_source(requirement: Requirem
         assert cited, f"{requirement.id}: a MUST cites a seed statement, not {requirement.source!r}"
         assert SEED_APIS.get(cited[0]) == requirement.api, f"{requirement.id}: {cited[0]} is not the seed of its API"
     else:
-        # A SHOULD that quoted a seed would be a MUST under DECISIONS.md.
+        # A SHOULD that quoted a seed would be a MUST under specs/DECISIONS.md.
         assert requirement.source.startswith(("https://", "decision: ")), (
             f"{requirement.id}: a SHOULD cites a vendor URL or 'decision: <reason>', not {requirement.source!r}"
         )

@@ -10,7 +10,16 @@ from typing import Any
 import jwt
 import pytest
 from starlette.testclient import TestClient
-from support import VENDOR_SAMPLE_TOKEN, VIP_LOOKUP, assert_documented, fixture, spec_example, vip_headers, vip_token
+from support import (
+    VENDOR_SAMPLE_TOKEN,
+    VIP_LOOKUP,
+    assert_documented,
+    fixture,
+    operator_secrets,
+    spec_example,
+    vip_headers,
+    vip_token,
+)
 
 PATH = "/api/patronsession/accountlookup"
 
@@ -179,7 +188,7 @@ BAD_TOKENS = {
     "not-yet-valid": (vip_token(nbf=NOW + 3600), "not valid yet"),
     "bad-signature": (vip_token(key=b"k" * 32), "signature"),
     "undecoded-secret": (
-        vip_token(key=fixture("vip-connect")["operators"]["example-operator"]["secret_base64"].encode()),
+        vip_token(key=operator_secrets()[0].encode()),
         "signature",
     ),
     "alg-none": (_unsigned({"iss": ISSUER, "aud": "vip-api", "exp": NOW + 86400}), "HS256"),
@@ -202,6 +211,25 @@ def test_an_invalid_jwt_is_a_401(client: TestClient, case: str) -> None:
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize("key", [0, 1], ids=["first key", "second key"])
+def test_a_token_signed_with_either_key_of_the_operator_is_accepted(client: TestClient, key: int) -> None:
+    token = vip_token(key=base64.b64decode(operator_secrets()[key]))
+    response = client.post(
+        VIP_LOOKUP, json={"VipAccountNumber": "7210988860"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_a_token_signed_with_the_second_key_of_another_operator_is_refused(client: TestClient) -> None:
+    # The keys belong to their operator: the example operator's second key does not sign for another issuer.
+    token = vip_token("bank-accounts-operator", key=base64.b64decode(operator_secrets()[1]))
+    response = client.post(
+        VIP_LOOKUP, json={"VipAccountNumber": "7210988860"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 401
+    assert "signature" in response.json()["operatorDeclineDescription"]
+
+
 @pytest.mark.parametrize("authorization", [None, "Basic dXNlcjpwYXNz", "Bearer", "Bearer "])
 def test_a_missing_bearer_token_is_a_401(client: TestClient, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization is not None else {}
@@ -211,7 +239,7 @@ def test_a_missing_bearer_token_is_a_401(client: TestClient, authorization: str 
 
 
 def test_the_vendor_sample_token_verifies_with_the_decoded_secret_only() -> None:
-    secret = fixture("vip-connect")["operators"]["example-operator"]["secret_base64"]
+    secret = operator_secrets()[0]
     options: jwt.types.Options = {"verify_exp": False}
     claims = jwt.decode(
         VENDOR_SAMPLE_TOKEN, base64.b64decode(secret), algorithms=["HS256"], audience="vip-api", options=options
