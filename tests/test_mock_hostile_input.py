@@ -21,6 +21,7 @@ from support import (
     assert_api_error,
     assert_documented,
     fixture,
+    operator_secrets,
     paytronix_headers,
     valkyrie_headers,
     vip_headers,
@@ -176,13 +177,12 @@ def _query(text: str) -> dict[str, str]:
 
 def _signed(claims_json: str) -> str:
     """A token for the example operator whose claims are ``claims_json`` exactly (PyJWT would re-encode them)."""
-    operator = fixture("vip-connect")["operators"]["example-operator"]
 
     def part(data: bytes) -> bytes:
         return base64.urlsafe_b64encode(data).rstrip(b"=")
 
     signing_input = part(b'{"alg":"HS256","typ":"JWT"}') + b"." + part(claims_json.encode())
-    key = base64.b64decode(operator["secret_base64"])
+    key = base64.b64decode(operator_secrets()[0])
     signature = part(hmac.new(key, signing_input, hashlib.sha256).digest())
     return (signing_input + b"." + signature).decode()
 
