@@ -120,13 +120,13 @@ class Case:
     messages: tuple[str, ...]  # each must appear in the output
 
 
-# Bounds. A transport problem ends a request within 2 x --timeout (the transport's deadline for a whole body), and
-# the first one marks a system that never answered as down, so each of the three APIs costs at most one such
-# request: 2-6 s in all, plus the CLI's start-up (about 1 s). 30 s leaves room for a loaded machine and still
+# Bounds. A transport problem ends a request within --timeout (one deadline from connect to last byte), and the
+# first one marks a system that never answered as down, so each of the three APIs costs at most one such
+# request: 1-3 s in all, plus the CLI's start-up (about 1 s). 30 s leaves room for a loaded machine and still
 # catches a suite that retries, or waits for the budget (40 s) to run out.
 NO_VERDICT_BOUND = 30.0
 # Wrong answers are HTTP, so every check runs, generated requests included, and the budget bounds them: a run ends
-# within the budget, plus the request under way when it runs out (at most 2 s), start-up and report writing.
+# within the budget (no request outlives it), plus the generated requests' wind-down, start-up and report writing.
 VERDICT_BOUND = BUDGET_SECONDS + 15.0
 NO_VERDICT = ("Verdict: NO VERDICT", "the system stopped answering")
 FAILED = ("Verdict: FAILED",)
