@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -164,14 +165,18 @@ def run_cli(profile: Path, *options: str, guard_seconds: float, directory: Path)
     results, junit = directory / "results.json", directory / "junit.xml"
     command = [sys.executable, "-m", "conformance", "run", "--profile", str(profile), "--seed", "1"]
     command += [*options, "--json", str(results), "--junit-xml", str(junit)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # A session of its own: on the guard, the run and its schemathesis child go together (an orphaned child would
+    # keep the output pipe open, and the test waiting).
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     peaks: dict[int, int] = {}
     watcher = threading.Thread(target=_watch_memory, args=(process, peaks), daemon=True)
     watcher.start()
     try:
         output, _ = process.communicate(timeout=guard_seconds)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()
         pytest.fail(f"the run was still going after {guard_seconds:g} s, killed:\n{output[-4000:]}")
     watcher.join(timeout=5)
