@@ -270,7 +270,7 @@ def test_generated_requests_keep_their_deadlines_too(timeout: str, budget: int, 
     with serving(trickles_to_generated_requests) as url:
         run = run_cli(
             mock_profile_at(tmp_path, url),
-            *("--api", "valkyrie", "--timeout", timeout, "--budget", str(budget)),
+            *("--api", "valkyrie", "--max-examples", "1", "--timeout", timeout, "--budget", str(budget)),
             guard_seconds=budget + CHILD_WIND_DOWN_SECONDS + GUARD_SLACK_SECONDS,
             directory=tmp_path,
         )
