@@ -155,9 +155,7 @@ class Client:
             raise TransportError(
                 f"cannot connect to {request.url.scheme}://{request.url.netloc.decode()}: {exc}"
             ) from None
-        except httpx.RemoteProtocolError as exc:
-            raise TransportError(f"the answer is not valid HTTP ({method} {request.url}): {exc}") from None
-        except DecodingError as exc:
+        except (httpx.RemoteProtocolError, DecodingError) as exc:
             raise TransportError(f"the answer is not valid HTTP ({method} {request.url}): {exc}") from None
         except (httpx.ReadError, httpx.WriteError, httpx.NetworkError) as exc:
             raise TransportError(
