@@ -13,21 +13,20 @@ import multiprocessing
 import resource
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
-from urllib3.exceptions import ProtocolError
 
+from conformance.bounded_urllib3 import bounded
 from conformance.generated_rules import judge, requirement_ids
 from conformance.profile import PaytronixProfile, ValkyrieProfile, VipProfile
 from conformance.requirements import BY_ID
 from conformance.results import Finding, Results
 from conformance.safe_text import one_line
 from conformance.specs import load_spec
-from conformance.transport import MAX_BODY_BYTES
 from conformance.vip_checks import operator_token
 
 # schemathesis's defaults for valid input, plus 400: each spec documents a 400 that valid input can meet.
@@ -38,49 +37,10 @@ PAYTRONIX_REJECTIONS = ["200", "400", "401", "403", "404", "405", "406", "409", 
 KEPT_FAILURES = 3
 # The generated requests run in a child process whose address space is capped.
 CHILD_MEMORY_BYTES = 2 << 30
+# Past the budget's end the child's requests fail at once and it stops itself; past this too, it is killed.
+CHILD_WIND_DOWN_SECONDS = 10.0
 
 Section = VipProfile | PaytronixProfile | ValkyrieProfile
-
-# While a run is on, the timeout its generated requests' bodies must arrive in; None outside runs.
-_body_timeout: float | None = None
-
-
-@schemathesis.hook
-def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
-    """Bound the body of every generated request's answer as the suite's own client does (size and total time).
-
-    schemathesis reads a body to its end with only a per-read timeout, so an endless body would hang the run
-    and fill the memory; requests runs response hooks before it reads the body.
-    """
-    if _body_timeout is not None:
-        kwargs.setdefault("hooks", {}).setdefault("response", []).append(_bound_body)
-
-
-def _bound_body(response: Any, *args: Any, **kwargs: Any) -> Any:
-    assert _body_timeout is not None
-    response.raw = _BoundedBody(response.raw, time.monotonic() + 2 * _body_timeout)
-    return response
-
-
-class _BoundedBody:
-    """The raw body of a response, read no further than MAX_BODY_BYTES and no later than a deadline."""
-
-    def __init__(self, raw: Any, deadline: float) -> None:
-        self._raw = raw
-        self._deadline = deadline
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._raw, name)
-
-    def stream(self, amt: int | None = None, decode_content: bool | None = None) -> Iterator[bytes]:
-        size = 0
-        for chunk in self._raw.stream(amt, decode_content=decode_content):
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise ProtocolError(f"the body is larger than {MAX_BODY_BYTES} bytes; not read to the end")
-            if time.monotonic() > self._deadline:
-                raise ProtocolError("the body kept arriving past the deadline")
-            yield chunk
 
 
 def run_generated(
@@ -96,9 +56,9 @@ def run_generated(
 ) -> None:
     """Run schemathesis over ``api`` and record a finding per failure, and a passing one per clean requirement.
 
-    schemathesis runs in a child process. Some of its requests (the capability probes) read answers to the end
-    with no hook to bound them, so a system streaming an endless body would hang the run and fill the memory:
-    the child's memory is capped, and it is killed when the budget is spent.
+    schemathesis runs in a child process, whose requests keep the suite's bounds (``bounded_urllib3``: a deadline
+    from connect to last byte, cut at the budget's end, and the body cap) and whose memory is capped besides. It
+    stops itself at the budget's end, and is killed if it has not shortly after.
     """
     outcome = _run_in_child(api, section, seed, max_examples, timeout, deadline - time.monotonic())
     if isinstance(outcome, str):
@@ -112,14 +72,18 @@ def run_generated(
         if kept[requirement] > KEPT_FAILURES:
             more = f"{kept[requirement] - KEPT_FAILURES} more failures of this kind not shown"
             results.add(Finding(requirement, "generated requests", False, "no failure", more))
-        if passed[requirement] and not kept[requirement]:
+        if kept[requirement]:
+            continue
+        if stopped:
+            # Cut short, the generated requests have not shown that a requirement holds, whatever passed so far.
+            results.error(requirement, stopped)
+        elif passed[requirement]:
             results.add(Finding(requirement, f"{passed[requirement]} checks of generated requests", True, "no failure"))
-        elif not passed[requirement] and not kept[requirement]:
-            if stopped:
-                results.error(requirement, stopped)
-            else:
-                results.not_tested(requirement, "no generated request exercised this check")
+        else:
+            results.not_tested(requirement, "no generated request exercised this check")
     progress(f"{sum(passed.values())} checks of generated requests passed, {sum(kept.values())} failed")
+    if stopped:
+        progress(stopped)
 
 
 ChildOutcome = tuple[Results, Counter[str], Counter[str], str]
@@ -137,8 +101,8 @@ def _run_in_child(api: str, section: Section, seed: int, max_examples: int, time
     child.start()
     sender.close()
     try:
-        # The child stops itself at the deadline; the request under way then may take up to twice the timeout.
-        if not receiver.poll(max(budget, 0) + 2 * timeout + 1):
+        # The child stops itself at the deadline, which its requests keep too: it needs only time to wind down.
+        if not receiver.poll(max(budget, 0) + CHILD_WIND_DOWN_SECONDS):
             return "the generated requests did not finish within the budget"
         outcome: ChildOutcome | str = receiver.recv()
         return outcome
@@ -154,15 +118,14 @@ def _run_in_child(api: str, section: Section, seed: int, max_examples: int, time
 
 def _child_main(api: str, section: Section, seed: int, max_examples: int, timeout: float, ends_at: float,
                 sender: Any) -> None:  # fmt: skip
-    global _body_timeout
     resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
     deadline = time.monotonic() + (ends_at - time.time())
     found = Results([BY_ID[requirement] for requirement in requirement_ids(api)])
     try:
         config = SchemathesisConfig.from_dict(_config(api, section, seed, max_examples, timeout, deadline))
         schema = schemathesis.openapi.from_dict(_spec_with_examples(api, section), config=config)
-        _body_timeout = timeout
-        passed, kept, stopped = _collect(api, from_schema(schema).execute(), found, deadline)
+        with bounded(timeout, deadline):
+            passed, kept, stopped = _collect(api, from_schema(schema).execute(), found, deadline)
         sender.send((found, passed, kept, stopped))
     except MemoryError:
         sender.send(f"schemathesis ran out of its {CHILD_MEMORY_BYTES >> 30} GiB of memory reading an answer")
@@ -179,7 +142,7 @@ def _collect(api: str, stream: Any, results: Results, deadline: float) -> tuple[
     stopped = ""
     for event in stream:
         if time.monotonic() > deadline and not stopped:
-            stopped = "the overall budget ran out during the generated requests"
+            stopped = "no verdict: the overall budget ran out during the generated requests"
             stream.stop()
         if isinstance(event, events.ScenarioFinished):
             for case_id, checks in event.recorder.checks.items():
@@ -198,7 +161,8 @@ def _collect(api: str, stream: Any, results: Results, deadline: float) -> tuple[
                     kept[requirement] += 1
                     if kept[requirement] <= KEPT_FAILURES:
                         results.add(_failure(requirement, check.name, check.failure_info, interaction))
-        elif isinstance(event, (events.NonFatalError, events.FatalError)):
+        elif isinstance(event, (events.NonFatalError, events.FatalError)) and not stopped:
+            # After the budget's end every request fails at once: those errors say nothing about the system.
             for requirement in requirement_ids(api):
                 results.error(requirement, f"schemathesis could not run: {_error_text(event)}")
     return passed, kept, stopped

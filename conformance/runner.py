@@ -11,13 +11,13 @@ from importlib import metadata
 import schemathesis
 
 from conformance import paytronix_checks, valkyrie_checks, vip_checks
-from conformance.checks import REGISTRY, ApiContext, SystemDownError, guard
+from conformance.checks import REGISTRY, ApiContext, Check, SystemDownError, guard
 from conformance.generative import requirement_ids, run_generated
 from conformance.profile import Profile
 from conformance.requirements import BY_ID, REQUIREMENTS, SEED_APIS, UNTESTABLE, Untestable
 from conformance.results import RequirementResult, Results, verdict
 from conformance.specs import spec_sha256
-from conformance.transport import Client
+from conformance.transport import BudgetSpentError, Client
 
 CONTEXTS: dict[str, Callable[..., ApiContext]] = {
     "vip-connect": vip_checks.VipContext,
@@ -67,7 +67,8 @@ def run(profile: Profile, options: Options, progress: Callable[[str], None] = la
     deadline = clock + options.budget
     requirements = [requirement for requirement in REQUIREMENTS if requirement.api in options.apis]
     results = Results(requirements)
-    client = Client(options.timeout)
+    # No request outlives the budget: each one's deadline is cut at its end.
+    client = Client(options.timeout, ends_at=deadline)
     systems_down: dict[str, str] = {}
     try:
         for api in options.apis:
@@ -75,12 +76,17 @@ def run(profile: Profile, options: Options, progress: Callable[[str], None] = la
             assert section is not None
             progress(f"{api}: {section.base_url}")
             context = CONTEXTS[api](section, client, results, options.seed)
-            _run_cases(api, context, results, deadline, progress)
+            unfinished = _run_cases(api, context, results, deadline, progress)
             if context.down_reason:
                 systems_down[api] = context.down_reason
                 _leave_without_verdict(api, results, f"no verdict: the system stopped answering: {context.down_reason}")
-            elif time.monotonic() > deadline:
-                _leave_without_verdict(api, results, f"not run: the budget of {options.budget:g} s was spent")
+            elif unfinished or time.monotonic() > deadline:
+                spent = f"not run: the budget of {options.budget:g} s was spent"
+                progress(f"{api}: the budget of {options.budget:g} s was spent; what did not run has no verdict")
+                # A requirement some of whose checks did not run has no verdict, whatever the others found.
+                for check in unfinished:
+                    results.error(check.requirement, spent)
+                _leave_without_verdict(api, results, spent)
             elif not options.generated:
                 for requirement_id in requirement_ids(api):
                     results.not_tested(requirement_id, "generated requests were not run")
@@ -115,22 +121,26 @@ def run(profile: Profile, options: Options, progress: Callable[[str], None] = la
 
 def _run_cases(
     api: str, context: ApiContext, results: Results, deadline: float, progress: Callable[[str], None]
-) -> None:
-    for check in REGISTRY:
-        if check.run is None or BY_ID[check.requirement].api != api:
-            continue
-        if context.down_reason:
-            break
-        if time.monotonic() > deadline:
-            break
+) -> list[Check]:
+    """Run the API's documented-case checks; return those that did not run to their end."""
+    checks = [check for check in REGISTRY if check.run is not None and BY_ID[check.requirement].api == api]
+    for index, check in enumerate(checks):
+        if context.down_reason or time.monotonic() > deadline:
+            return checks[index:]
         before = results.outcome(BY_ID[check.requirement]).failures
+        assert check.run is not None
         try:
             guard(context, check.requirement, check.run)
         except SystemDownError:
-            break
+            return checks[index:]
+        except BudgetSpentError as spent:
+            results.error(check.requirement, f"no verdict: {spent}, before this check could finish")
+            progress(f"  {check.requirement:<30} {check.name} ... NO VERDICT: {spent}")
+            return checks[index:]
         outcome = results.outcome(BY_ID[check.requirement])
         state = "FAILED" if len(outcome.failures) > len(before) else outcome.outcome.value
         progress(f"  {check.requirement:<30} {check.name} ... {state}")
+    return []
 
 
 def _leave_without_verdict(api: str, results: Results, reason: str) -> None:

@@ -1,7 +1,9 @@
 """The suite's HTTP client: every request bounded in time and size, every exchange kept as evidence.
 
-A system under test may hang, reset connections, answer bytes that are not HTTP, or stream a huge body. Each of
-these ends one request within the timeout and becomes a ``TransportError`` (no verdict), never a crash.
+A system under test may hang, trickle its headers, answer ``100 Continue`` forever, reset connections, answer bytes
+that are not HTTP, stream a huge body or a compressed bomb. Each of these ends one request by its deadline (the
+timeout from connect to last byte, or the budget's end if sooner) and becomes a ``TransportError`` (no verdict),
+or a ``BudgetSpentError`` when the budget ran out; never a crash, never more than the body cap in memory.
 """
 
 from __future__ import annotations
@@ -10,19 +12,29 @@ import json
 import re
 import shlex
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from conformance.deadline import DeadlineTransport, request_deadline
+from conformance.decoding import ACCEPT_ENCODING, BoundedDecoder, DecodingError
 from conformance.safe_text import one_line
 
-# Documented answers are a few kilobytes; anything past this is read no further.
+# Documented answers are a few kilobytes; anything past this (decoded) is read no further.
 MAX_BODY_BYTES = 1024 * 1024
 
 
 class TransportError(Exception):
     """No HTTP answer came back: the system hung, refused, reset or spoke something that is not HTTP."""
+
+
+class BudgetSpentError(Exception):
+    """The run's budget ran out before or during a request: what the request was for has no verdict.
+
+    Not a ``TransportError``: the system is not to blame for the budget, so it is not marked down for it.
+    """
 
 
 @dataclass(frozen=True)
@@ -86,11 +98,25 @@ class Exchange:
 
 
 class Client:
-    """Sends requests to one system under test with a per-request timeout and a cap on body size."""
+    """Sends requests to one system under test, each within its deadline and read up to the body cap.
 
-    def __init__(self, timeout: float) -> None:
+    ``ends_at`` (time.monotonic) is the end of the run's budget: no request outlives it. ``transport`` replaces
+    the network (tests); the default one enforces each request's deadline on every socket operation.
+    """
+
+    def __init__(
+        self, timeout: float, *, ends_at: float | None = None, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.timeout = timeout
-        self._http = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False)
+        self.ends_at = ends_at
+        self._http = httpx.Client(
+            transport=transport or DeadlineTransport(),
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            trust_env=False,
+            # Only the encodings decoded in bounded steps; another one the system sends anyway stays undecoded.
+            headers={"Accept-Encoding": ACCEPT_ENCODING},
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -110,14 +136,23 @@ class Client:
             content = json.dumps(json_body).encode()
             headers.setdefault("Content-Type", "application/json")
         request = self._http.build_request(method, url, headers=headers, content=content, params=params)
-        deadline = time.monotonic() + 2 * self.timeout
+        now = time.monotonic()
+        deadline, cut_by_budget = now + self.timeout, False
+        if self.ends_at is not None and self.ends_at < deadline:
+            deadline, cut_by_budget = self.ends_at, True
+            if deadline <= now:
+                raise BudgetSpentError(f"the budget ran out before {method} {request.url.path} was sent")
         try:
-            response = self._http.send(request, stream=True)
-            try:
-                body, truncated = _read_bounded(response, deadline)
-            finally:
-                response.close()
+            # From connect to last byte: headers, interim answers and body all count against the one deadline.
+            with request_deadline(deadline):
+                response = self._http.send(request, stream=True)
+                try:
+                    body, truncated = _read_bounded(response, deadline)
+                finally:
+                    response.close()
         except httpx.TimeoutException:
+            if cut_by_budget:
+                raise BudgetSpentError(f"the budget ran out during {method} {request.url.path}") from None
             raise TransportError(f"no answer within {self.timeout:g} s ({method} {request.url})") from None
         except httpx.ConnectError as exc:
             if "reset" in str(exc).lower():
@@ -128,7 +163,7 @@ class Client:
             raise TransportError(
                 f"cannot connect to {request.url.scheme}://{request.url.netloc.decode()}: {_connect_problem(exc)}"
             ) from None
-        except httpx.RemoteProtocolError as exc:
+        except (httpx.RemoteProtocolError, DecodingError) as exc:
             raise TransportError(f"the answer is not valid HTTP ({method} {request.url}): {exc}") from None
         except (httpx.ReadError, httpx.WriteError, httpx.NetworkError) as exc:
             raise TransportError(
@@ -153,14 +188,20 @@ def _connect_problem(exc: httpx.ConnectError) -> str:
 
 
 def _read_bounded(response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
-    # Decoded bytes, so a small compressed body cannot expand past the cap unseen.
-    chunks, size = [], 0
-    for chunk in response.iter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return b"".join(chunks)[:MAX_BODY_BYTES], True
+    """The decoded body, cut at MAX_BODY_BYTES: decoding stops there too, so a bomb never expands past it."""
+    body = bytearray()
+    for piece in _decoded(response, deadline):
+        body += piece
+        if len(body) > MAX_BODY_BYTES:
+            return bytes(body[:MAX_BODY_BYTES]), True
+    return bytes(body), False
+
+
+def _decoded(response: httpx.Response, deadline: float) -> Iterator[bytes]:
+    decoder = BoundedDecoder(response.headers.get("content-encoding", ""))
+    for chunk in response.iter_raw():
+        yield from decoder.decode(chunk)
+        # The network enforces the deadline; this holds it for a transport that does not (tests inject one).
         if time.monotonic() > deadline:
-            # Each read is bounded by the timeout; a body that dribbles in forever is bounded here.
             raise httpx.ReadTimeout("the body kept arriving past the deadline")
-    return b"".join(chunks), False
+    yield from decoder.flush()

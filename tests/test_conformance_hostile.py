@@ -10,20 +10,19 @@ the three base URLs of a profile point at. The CLI runs as a subprocess with ``-
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
 import socket
 import struct
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hostile_servers import Handler, RawServer, read_request, send
 from support import API_NAMES, mock_profile_at
 
 # The suite's options for every case: one second per request, forty for the whole run.
@@ -39,97 +38,6 @@ NOT_HTTP = b"\x00\x01\x02 SSH-2.0-OpenSSH_9.2 this is not HTTP\r\n\r\n"
 JSON_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
 HUGE_BODY_BYTES = 50 * 1024 * 1024
 JSON_CHUNK = b'{"availableAmount": 12.5, "status": "OK", "padding": "' + b"x" * 4000 + b'"},'
-
-Handler = Callable[[socket.socket, threading.Event], None]
-
-
-class RawServer:
-    """A TCP server on 127.0.0.1 that runs ``handler`` in a thread per connection, until ``stop``."""
-
-    def __init__(self, handler: Handler) -> None:
-        self._handler = handler
-        self._stopping = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        # accept() wakes up regularly to see whether the server is stopping.
-        self._listener.settimeout(0.1)
-        self.port: int = self._listener.getsockname()[1]
-        self._threads: list[threading.Thread] = []
-        self._acceptor = threading.Thread(target=self._accept, name=f"raw-server-{self.port}", daemon=True)
-        self._acceptor.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _accept(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                connection, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=self._serve, args=(connection,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
-    def _serve(self, connection: socket.socket) -> None:
-        # Reads and writes wake up regularly too, so a handler waiting on a client notices the stop.
-        connection.settimeout(0.2)
-        # The suite giving up on a connection (timeout, body cap) and closing it is what these servers provoke.
-        with connection, contextlib.suppress(OSError):
-            self._handler(connection, self._stopping)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._acceptor.join(timeout=5)
-        self._listener.close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        alive = [thread for thread in [self._acceptor, *self._threads] if thread.is_alive()]
-        assert not alive, f"server threads still running: {alive}"
-
-
-def read_request(connection: socket.socket, stopping: threading.Event) -> bool:
-    """Read one request (head and Content-Length body); False when the client closed or the server is stopping.
-
-    Reading the whole request before answering matters: closing a socket with unread data sends a reset, which
-    would turn every case into the reset case.
-    """
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = _receive(connection, stopping)
-        if not chunk:
-            return False
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    match = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
-    remaining = int(match.group(1)) - len(body) if match else 0
-    while remaining > 0:
-        chunk = _receive(connection, stopping)
-        if not chunk:
-            return False
-        remaining -= len(chunk)
-    return True
-
-
-def _receive(connection: socket.socket, stopping: threading.Event) -> bytes:
-    while not stopping.is_set():
-        try:
-            return connection.recv(65536)
-        except TimeoutError:
-            continue
-    return b""
-
-
-def _send(connection: socket.socket, data: bytes, stopping: threading.Event) -> None:
-    """Send all of ``data``, waiting for a client that is slow to read (sendall gives up at the socket timeout)."""
-    view = memoryview(data)
-    while view and not stopping.is_set():
-        try:
-            view = view[connection.send(view) :]
-        except TimeoutError:
-            continue
 
 
 def hang(connection: socket.socket, stopping: threading.Event) -> None:
@@ -147,7 +55,7 @@ def reset(connection: socket.socket, stopping: threading.Event) -> None:
 def garbage(connection: socket.socket, stopping: threading.Event) -> None:
     """Answer bytes that are not HTTP, then close."""
     if read_request(connection, stopping):
-        _send(connection, NOT_HTTP, stopping)
+        send(connection, NOT_HTTP, stopping)
 
 
 def html(connection: socket.socket, stopping: threading.Event) -> None:
@@ -157,18 +65,18 @@ def html(connection: socket.socket, stopping: threading.Event) -> None:
             "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
             f"Content-Length: {len(HTML_PAGE)}\r\nConnection: close\r\n\r\n"
         )
-        _send(connection, head.encode() + HTML_PAGE, stopping)
+        send(connection, head.encode() + HTML_PAGE, stopping)
 
 
 def huge_body(connection: socket.socket, stopping: threading.Event) -> None:
     """A valid HTTP 200 application/json answer whose body is 50 MB of JSON-looking bytes."""
     if not read_request(connection, stopping):
         return
-    _send(connection, f"{JSON_HEAD}Content-Length: {HUGE_BODY_BYTES}\r\n\r\n[".encode(), stopping)
+    send(connection, f"{JSON_HEAD}Content-Length: {HUGE_BODY_BYTES}\r\n\r\n[".encode(), stopping)
     sent = 1
     while sent < HUGE_BODY_BYTES and not stopping.is_set():
         chunk = JSON_CHUNK[: HUGE_BODY_BYTES - sent]
-        _send(connection, chunk, stopping)
+        send(connection, chunk, stopping)
         sent += len(chunk)
 
 
@@ -180,9 +88,9 @@ def endless_body(connection: socket.socket, stopping: threading.Event) -> None:
     """
     if not read_request(connection, stopping):
         return
-    _send(connection, f"{JSON_HEAD}\r\n[".encode(), stopping)
+    send(connection, f"{JSON_HEAD}\r\n[".encode(), stopping)
     while not stopping.is_set():
-        _send(connection, JSON_CHUNK * 64, stopping)
+        send(connection, JSON_CHUNK * 64, stopping)
         stopping.wait(0.1)
 
 
@@ -190,9 +98,9 @@ def dribble(connection: socket.socket, stopping: threading.Event) -> None:
     """Valid headers, then one body byte per second, forever."""
     if not read_request(connection, stopping):
         return
-    _send(connection, f"{JSON_HEAD}\r\n".encode(), stopping)
+    send(connection, f"{JSON_HEAD}\r\n".encode(), stopping)
     while not stopping.is_set():
-        _send(connection, b" ", stopping)
+        send(connection, b" ", stopping)
         stopping.wait(1.0)
 
 
@@ -212,13 +120,13 @@ class Case:
     messages: tuple[str, ...]  # each must appear in the output
 
 
-# Bounds. A transport problem ends a request within 2 x --timeout (the transport's deadline for a whole body), and
-# the first one marks a system that never answered as down, so each of the three APIs costs at most one such
-# request: 2-6 s in all, plus the CLI's start-up (about 1 s). 30 s leaves room for a loaded machine and still
+# Bounds. A transport problem ends a request within --timeout (one deadline from connect to last byte), and the
+# first one marks a system that never answered as down, so each of the three APIs costs at most one such
+# request: 1-3 s in all, plus the CLI's start-up (about 1 s). 30 s leaves room for a loaded machine and still
 # catches a suite that retries, or waits for the budget (40 s) to run out.
 NO_VERDICT_BOUND = 30.0
 # Wrong answers are HTTP, so every check runs, generated requests included, and the budget bounds them: a run ends
-# within the budget, plus the request under way when it runs out (at most 2 s), start-up and report writing.
+# within the budget (no request outlives it), plus the generated requests' wind-down, start-up and report writing.
 VERDICT_BOUND = BUDGET_SECONDS + 15.0
 NO_VERDICT = ("Verdict: NO VERDICT", "the system stopped answering")
 FAILED = ("Verdict: FAILED",)
