@@ -15,10 +15,9 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from mockserver import error_bodies, security
+from mockserver.admission import Admission
 from mockserver.dispatch import HandlerDispatch, Operation
 from mockserver.fixtures import Fixtures, load_fixtures
 from mockserver.paytronix import AccountInformationBodyValidator, Paytronix
@@ -132,10 +131,7 @@ def create_app(fixtures: Fixtures | None = None) -> AsyncApp:
     # Inside the error handling, so that what it refuses gets the API's error body; before any routing.
     app.add_middleware(RequestGuard, position=MiddlewarePosition.BEFORE_SWAGGER, routes=routes)
 
+    # Outermost but for the access log: a probe or a queued request is logged like any other.
     prefixes = {binding.name: binding.prefix for binding in bindings}
-
-    async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "apis": prefixes})
-
-    app.add_url_rule("/healthz", "healthz", healthz, methods=["GET"])
+    app.add_middleware(Admission, position=MiddlewarePosition.BEFORE_EXCEPTION, prefixes=prefixes)
     return app
