@@ -6,6 +6,7 @@ project decision (specs/DECISIONS.md states each one with its reason).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -36,3 +37,12 @@ class Untestable:
 def cite(seed: str, quote: str) -> str:
     """The source of a requirement stated in a seed: the seed's file name and the quoted statement."""
     return f'{seed}: "{quote}"'
+
+
+def requirements_of(api: str) -> Callable[[str, Level, str, str], Requirement]:
+    """A maker of ``api``'s requirements: ``(id, level, title, source)``, so a catalogue states each one on its own."""
+
+    def requirement(id: str, level: Level, title: str, source: str) -> Requirement:
+        return Requirement(id, api, level, title, source)
+
+    return requirement

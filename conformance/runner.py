@@ -68,9 +68,7 @@ def run(
                 for item in run_generated(
                     api,
                     section,
-                    seed=options.seed,
-                    max_examples=options.max_examples,
-                    timeout=options.timeout,
+                    options,
                     budget_left=deadline - time.monotonic(),
                     clock=clock,
                     progress=lambda line: progress(f"  {line}"),

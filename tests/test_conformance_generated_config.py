@@ -11,7 +11,7 @@ import pytest
 from support import MOCK_PROFILE
 
 from balancekit.specs import load_spec
-from conformance import CATALOGUE, load_profile
+from conformance import CATALOGUE, Options, load_profile
 from conformance.api import Section
 from conformance.apis.vip_connect.section import VipSection
 from conformance.generated.config import ACCEPTED_VALID, schemathesis_config, spec_with_examples
@@ -26,15 +26,8 @@ def section(api: str) -> Section:
 
 
 def config(api: str, budget_left: float = 100.0) -> dict[str, Any]:
-    return schemathesis_config(
-        CATALOGUE.api(api),
-        section(api),
-        seed=5,
-        max_examples=12,
-        timeout=3.0,
-        budget_left=budget_left,
-        clock=lambda: NOW,
-    )
+    options = Options(apis=[api], seed=5, max_examples=12, timeout=3.0)
+    return schemathesis_config(CATALOGUE.api(api), section(api), options, budget_left=budget_left, clock=lambda: NOW)
 
 
 def examples(api: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ def test_the_shared_core_exports() -> None:
         "Untestable",
         "cite",
         "load_spec",
+        "requirements_of",
         "spec_path",
         "wall_clock",
     ]

@@ -19,6 +19,7 @@ from conformance.generated.config import schemathesis_config, spec_with_examples
 from conformance.generated.findings import Collected, collect, conclude
 from conformance.generated.requirements import requirement_ids
 from conformance.generated.rules import Judge
+from conformance.options import Options
 from conformance.results import Item, NoVerdict
 
 
@@ -36,10 +37,8 @@ class _Payload:
 def run_generated(
     api: ConformanceApi,
     section: Section,
+    options: Options,
     *,
-    seed: int,
-    max_examples: int,
-    timeout: float,
     budget_left: float,
     clock: Clock,
     progress: Callable[[str], None],
@@ -52,10 +51,8 @@ def run_generated(
     """
     ids = requirement_ids(api)
     spec = spec_with_examples(api, section)
-    config = schemathesis_config(
-        api, section, seed=seed, max_examples=max_examples, timeout=timeout, budget_left=budget_left, clock=clock
-    )
-    payload = _Payload(config, spec, Judge.of(api, spec), ids, timeout)
+    config = schemathesis_config(api, section, options, budget_left=budget_left, clock=clock)
+    payload = _Payload(config, spec, Judge.of(api, spec), ids, options.timeout)
     collected, problem = run_in_child(_schemathesis, payload, budget_left)
     if problem:
         progress(f"generated requests stopped: {problem}")

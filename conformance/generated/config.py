@@ -15,6 +15,7 @@ from typing import Any
 from balancekit.clock import Clock
 from balancekit.specs import load_spec
 from conformance.api import ConformanceApi, Section
+from conformance.options import Options
 
 # schemathesis's defaults for valid input, plus 400: each spec documents a 400 that valid input can meet.
 ACCEPTED_VALID = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
@@ -23,24 +24,18 @@ CREDENTIAL_SLACK_SECONDS = 600
 
 
 def schemathesis_config(
-    api: ConformanceApi,
-    section: Section,
-    *,
-    seed: int,
-    max_examples: int,
-    timeout: float,
-    budget_left: float,
-    clock: Clock,
+    api: ConformanceApi, section: Section, options: Options, *, budget_left: float, clock: Clock
 ) -> dict[str, Any]:
-    """What ``SchemathesisConfig.from_dict`` reads for the generated requests of ``api``."""
+    """What ``SchemathesisConfig.from_dict`` reads for the generated requests of ``api``: the run's seed, examples and
+    timeout, and credentials that outlive what is left of the budget."""
     checks: dict[str, Any] = {"positive_data_acceptance": {"expected-statuses": ACCEPTED_VALID}}
     if api.rejection_statuses:
         checks["negative_data_rejection"] = {"expected-statuses": list(api.rejection_statuses)}
     lifetime = int(budget_left) + CREDENTIAL_SLACK_SECONDS
     return {
-        "seed": seed,
+        "seed": options.seed,
         "base-url": section.base_url,
-        "request-timeout": timeout,
+        "request-timeout": options.timeout,
         "suppress-health-check": ["all"],
         # A check failing on a legitimate answer (a 501 to a method the API does not declare, judged afterwards
         # by conformance.generated.rules) must not stop the operation's other requests.
@@ -48,7 +43,7 @@ def schemathesis_config(
         # Code samples keep their real values: the suite's own redaction names every secret of the profile (and
         # a value schemathesis would mask, "[Filtered]", makes a request nobody can run).
         "output": {"sanitization": {"enabled": False}},
-        "generation": {"mode": "all", "max-examples": max_examples, "database": "none"},
+        "generation": {"mode": "all", "max-examples": options.max_examples, "database": "none"},
         "phases": {"stateful": {"enabled": False}},
         "checks": checks,
         "auth": {"openapi": api.schemathesis_auth(section, lifetime, clock)},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from balancekit.requirements import Level, Requirement, Untestable, cite
+from balancekit.requirements import Level, Requirement, Untestable, cite, requirements_of
 from conformance.api import GeneratedSources, Sourced
 
 API = "paytronix"
@@ -11,10 +11,7 @@ SEED_TITLE = "Paytronix: Account Balance"
 SEED_STATUSES = (200,)
 PTX_AUTH_DOCS = "https://developers.paytronix.com/pxs_api_reference/authentication_types.html"
 MUST, SHOULD = Level.MUST, Level.SHOULD
-
-
-def _r(id: str, level: Level, title: str, source: str) -> Requirement:
-    return Requirement(id, API, level, title, source)
+_r = requirements_of(API)
 
 
 REQUIREMENTS: tuple[Requirement, ...] = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from balancekit.requirements import Level, Requirement, Untestable, cite
+from balancekit.requirements import Level, Requirement, Untestable, cite, requirements_of
 from conformance.api import GeneratedSources, Sourced
 
 API = "valkyrie"
@@ -12,10 +12,7 @@ SEED_STATUSES = (200, 401)
 VALK_SPEC = "https://github.com/valkyrie-fnd/valkyrie/blob/fe49faa/pam/pam_api.yml"
 VALK_CLIENT = "https://github.com/valkyrie-fnd/valkyrie/blob/fe49faa/pam/genericpam/generic_client.go"
 MUST, SHOULD = Level.MUST, Level.SHOULD
-
-
-def _r(id: str, level: Level, title: str, source: str) -> Requirement:
-    return Requirement(id, API, level, title, source)
+_r = requirements_of(API)
 
 
 REQUIREMENTS: tuple[Requirement, ...] = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from balancekit.requirements import Level, Requirement, Untestable, cite
+from balancekit.requirements import Level, Requirement, Untestable, cite, requirements_of
 from conformance.api import GeneratedSources, Sourced
 
 API = "vip-connect"
@@ -11,10 +11,7 @@ SEED_TITLE = "VIP Connect: Patron Account Inquiry"
 SEED_STATUSES = (200, 400, 401, 404)
 VIP_DOCS = "https://developer.vippreferred.com/integration-steps/operator-requirements"
 MUST, SHOULD = Level.MUST, Level.SHOULD
-
-
-def _r(id: str, level: Level, title: str, source: str) -> Requirement:
-    return Requirement(id, API, level, title, source)
+_r = requirements_of(API)
 
 
 REQUIREMENTS: tuple[Requirement, ...] = (
