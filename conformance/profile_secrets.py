@@ -15,7 +15,7 @@ class ProfileSecret:
     value is the password of HTTP Basic credentials with this user, whose header forms are redacted too.
     """
 
-    key: str  # the profile key, e.g. paytronix.client_secret
+    key: str  # the dotted profile key, section first
     value: str
     variable: str  # the shell variable that stands for it, unless the profile took it from one
     signing_key: bool = False
@@ -23,8 +23,8 @@ class ProfileSecret:
 
 
 def variable_name(prefix: str, *parts: str) -> str:
-    """The shell variable of a secret: ``variable_name("PTX", "active", "registrationCode[1]")`` is
-    ``PTX_ACTIVE_REGISTRATION_CODE_2`` (camelCase split, '-' as '_', a first item unnumbered)."""
+    """The shell variable of a secret: ``variable_name("ACME", "active", "registrationCode[1]")`` is
+    ``ACME_ACTIVE_REGISTRATION_CODE_2`` (camelCase split, '-' as '_', a first item unnumbered)."""
     words = [prefix]
     for part in parts:
         name, _, index = part.partition("[")

@@ -1,11 +1,11 @@
 """Redaction: every secret of a profile, and every value derived from one, is named in reports, never shown.
 
-Reports are handed to partners, so the VIP keys, the Paytronix client secret, registration codes, access tokens
-and passwords, the Valkyrie api token and session tokens, every JWT the suite mints and every near miss derived
-from a secret are replaced wherever they appear, whatever key they sit under: as sent, JSON-escaped, HTML- or
-XML-escaped, URL-encoded, in base64 (alone, or inside a longer base64 text such as a Basic header). A value shorter
-than 8 characters is replaced only where it stands as a whole token, so that a 6-digit registration code does not
-garble the card number that ends with the same digits.
+Reports are handed to partners, so every secret a profile section declares (signing keys, client secrets,
+registration codes, access tokens, passwords, api and session tokens), every JWT the suite mints and every near
+miss derived from a secret are replaced wherever they appear, whatever key they sit under: as sent, JSON-escaped,
+HTML- or XML-escaped, URL-encoded, in base64 (alone, or inside a longer base64 text such as a Basic header). A
+value shorter than 8 characters is replaced only where it stands as a whole token, so that a 6-digit registration
+code does not garble the card number that ends with the same digits.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from conformance.profile_secrets import ProfileSecret
 if TYPE_CHECKING:
     from conformance.profile import Profile
 
-# A JWT: three base64url parts, the first a JSON object ('{"' is 'eyJ'). The suite mints them from the VIP keys.
+# A JWT: three base64url parts, the first a JSON object ('{"' is 'eyJ'). The suite mints them from signing keys.
 # A token cut short (an answer quoted up to a length) still counts from its first dot on: its signature may be there.
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?")
 JWT_VARIABLE = "VIP_JWT"
@@ -40,7 +40,7 @@ class Variable:
     """A shell variable that stands for one secret of the profile."""
 
     name: str
-    key: str  # the profile key whose value it holds, e.g. paytronix.client_secret
+    key: str  # the profile key whose value it holds
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,8 @@ class Redactor:
 
     def __init__(self, secrets: Sequence[Secret], keys: Sequence[bytes] = (), key_variables: Sequence[str] = ()):
         self.secrets = list(secrets)
-        self.keys = list(keys)  # the decoded VIP keys, to tell how a JWT was signed
-        self.key_variables = list(key_variables)  # the variable of each VIP key's base64 text
+        self.keys = list(keys)  # the decoded signing keys, to tell how a JWT was signed
+        self.key_variables = list(key_variables)  # the variable of each signing key's base64 text
         self._by_value: dict[str, Secret] = {}
         forms: dict[str, str] = {}
         for secret in self.secrets:
@@ -128,7 +128,7 @@ def _basic_credentials(declared: list[ProfileSecret], secrets: list[Secret]) -> 
 
 
 def _key_forms(key_secrets: list[Secret]) -> list[Secret]:
-    """The decoded VIP keys as hex and as base64url: forms a system might echo."""
+    """The decoded signing keys as hex and as base64url: forms a system might echo."""
     derived = []
     for secret in key_secrets:
         key = base64.b64decode(secret.value)
