@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "specs" / "seeds"
 SPECS_README = REPO / "specs" / "README.md"
 
-PREFIXES = {"VIP": "vip-connect", "PTX": "paytronix", "VALK": "valkyrie"}
-REQUIREMENT_ID = re.compile(r"(?P<prefix>VIP|PTX|VALK)(-[A-Z0-9]+)+")
+PREFIXES = {api.prefix: api.name for api in CATALOGUE.apis}
+REQUIREMENT_ID = re.compile(rf"(?P<prefix>{'|'.join(PREFIXES)})(-[A-Z0-9]+)+")
 # '<seed file>: "<quote>"'; the quote is literal, quotes inside it included.
 SEED_SOURCE = re.compile(r'(?P<seed>\d{3}_[0-9a-f]{16}\.txt): "(?P<quote>.+)"', re.DOTALL)
 NOT_ENCODED = "—"
@@ -115,7 +115,7 @@ def test_requirement_ids_are_unique() -> None:
 @pytest.mark.parametrize("requirement", REQUIREMENTS, ids=lambda requirement: requirement.id)
 def test_id_prefix_and_api_agree(requirement: Requirement) -> None:
     match = REQUIREMENT_ID.fullmatch(requirement.id)
-    assert match, f"{requirement.id}: expected <VIP|PTX|VALK>-<WORDS>"
+    assert match, f"{requirement.id}: expected <{'|'.join(PREFIXES)}>-<WORDS>"
     assert requirement.api == PREFIXES[match["prefix"]], f"{requirement.id}: api {requirement.api!r}"
     assert requirement.level in (Level.MUST, Level.SHOULD)
     assert requirement.title.strip()

@@ -17,9 +17,10 @@ import pytest
 import yaml
 from support import FIXTURES, fixture
 
+from mockserver import APIS as MOCK_APIS
 from mockserver import FixtureError, load_fixtures
 
-APIS = ("vip-connect", "paytronix", "valkyrie")
+APIS = tuple(api.name for api in MOCK_APIS)
 
 Mutate = Callable[[dict[str, Any]], None]
 Build = Callable[[Path], Path]
@@ -27,7 +28,7 @@ Key = str | int
 
 
 def broken(tmp_path: Path, api: str, mutate: Mutate) -> Path:
-    """Copy the three bundled fixture files into ``tmp_path`` and apply ``mutate`` to the parsed file of ``api``."""
+    """Copy the bundled fixture file of every API into ``tmp_path``; apply ``mutate`` to the parsed one of ``api``."""
     for name in APIS:
         shutil.copy(FIXTURES / f"{name}.yaml", tmp_path / f"{name}.yaml")
     path = tmp_path / f"{api}.yaml"
