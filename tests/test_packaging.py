@@ -27,4 +27,6 @@ def test_a_plain_wheel_carries_the_data_files_once(tmp_path: Path) -> None:
     assert "mockserver/fixtures/fixture.schema.json" in names
     assert "conformance/profiles/mock.yaml" in names
     assert "conformance/profile.schema.json" in names
+    sections = [name for name in names if name.startswith("conformance/apis/") and name.endswith("profile.schema.json")]
+    assert len(sections) == len(API_NAMES), sections
     assert not any("/tests/" in name or name.startswith("tests/") for name in names)
