@@ -86,7 +86,7 @@ def run(
         results=outcomes,
         exit_code=verdict(outcomes, strict=options.strict),
         spec_hashes={name: spec_sha256(catalogue.api(name).spec_path) for name in options.apis},
-        untestable=[item for name in options.apis for item in catalogue.api(name).untestable],
+        untestable=[item for api in catalogue.apis if api.name in options.apis for item in api.untestable],
         systems_down=systems_down,
     )
 

@@ -74,3 +74,14 @@ def test_a_check_runs_alone_and_yields_its_findings() -> None:
         assert isinstance(finding, Finding) and finding.exchange is not None
         assert (finding.requirement, finding.passed) == ("VIP-401-EXPIRED", passed)
         assert finding.exchange.status == (401 if passed else 200)
+
+
+def test_the_untestable_statements_follow_the_catalogue_whatever_the_order_of_the_apis() -> None:
+    fakes = {api: FAKES[api]("") for api in API_NAMES}
+    transport = httpx.MockTransport(lambda request: fakes[request.url.path.split("/")[1]](request))
+    profile = load_profile(MOCK_PROFILE, environ={})
+    result = run(profile, Options(apis=["valkyrie", "vip-connect"], seed=3, generated=False), transport=transport)
+    assert result.untestable == [
+        item for item in CATALOGUE.untestable if item.seed in {CATALOGUE.api(name).seed for name in result.options.apis}
+    ]
+    assert result.untestable[0].seed == CATALOGUE.api("vip-connect").seed
