@@ -1,4 +1,4 @@
-"""``conformance run``: certify a system against the APIs' documented behaviour; the exit code is the verdict.
+"""``conformance run``: certify a system against the three APIs' documented behaviour; the exit code is the verdict.
 
 Exit 0: every MUST holds (with --strict, every SHOULD too). 1: a requirement failed. 2: no verdict (usage,
 profile, spec or connection problem).

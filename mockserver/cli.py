@@ -56,11 +56,16 @@ def _positive(kind: type[int] | type[float], what: str) -> Any:
     return parse
 
 
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     prefixes = [api.prefix for api in APIS]
-    serve = commands.add_parser("serve", help=f"serve the APIs under {', '.join(prefixes[:-1])} and {prefixes[-1]}")
+    count = _NUMBERS[len(APIS)] if len(APIS) < len(_NUMBERS) else str(len(APIS))
+    served = f"serve the {count} APIs under {', '.join(prefixes[:-1])} and {prefixes[-1]}"
+    serve = commands.add_parser("serve", help=served)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument(
         "--port", type=_port, default=8000, help="port to bind, 0 for any free one (default: %(default)s)"
