@@ -34,7 +34,7 @@ class Certification:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         names = [api.name for api in CATALOGUE.apis]
-        self.asked_apis: list[str] = config.getoption("conformance_api") or []
+        self.asked_apis: list[str] = list(dict.fromkeys(config.getoption("conformance_api") or []))
         unknown = [name for name in self.asked_apis if name not in names]
         if unknown:
             raise pytest.UsageError(f"--conformance-api: expected one of {', '.join(names)}, got {unknown[0]!r}")
