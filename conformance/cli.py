@@ -7,7 +7,6 @@ profile, spec or connection problem).
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import sys
 from collections.abc import Sequence
@@ -18,7 +17,7 @@ from balancekit.specs import SpecError
 from conformance.catalogue import CATALOGUE
 from conformance.certificate import certificate_html
 from conformance.errors import NoVerdictError
-from conformance.options import Options
+from conformance.options import RUN_ARGUMENTS, Options
 from conformance.profile import load_profile
 from conformance.redaction import Redactor
 from conformance.report import json_bytes, junit_xml, text_summary
@@ -26,21 +25,6 @@ from conformance.results import EXIT_NO_VERDICT
 from conformance.runner import run
 
 API_NAMES = [api.name for api in CATALOGUE.apis]
-
-
-def _bounded(kind: type[int] | type[float], limit: float) -> type:
-    """A parser of numbers above 0 and at most ``limit`` (nan and inf are not numbers a run can wait for)."""
-
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not (math.isfinite(value) and 0 < value <= limit):
-            raise argparse.ArgumentTypeError(f"expected a number above 0 and at most {limit:g}, got {text}")
-        return value
-
-    return parse  # type: ignore[return-value]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,29 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     runner.add_argument("--junit-xml", metavar="FILE", help="write JUnit XML, one testcase per requirement")
     runner.add_argument("--report", metavar="FILE.html", help="write the HTML certificate")
     runner.add_argument("--json", metavar="FILE", help="write the full results as JSON")
-    runner.add_argument("--seed", type=int, help="seed of the generated requests (default: random, printed)")
-    runner.add_argument(
-        "--max-examples",
-        type=_bounded(int, 10_000),
-        default=25,
-        metavar="N",
-        help="generated examples per operation and phase (default: %(default)s)",
-    )
-    runner.add_argument("--strict", action="store_true", help="a SHOULD not met fails the run too")
-    runner.add_argument(
-        "--timeout",
-        type=_bounded(float, 3600),
-        default=10.0,
-        metavar="SECONDS",
-        help="per-request timeout (default: %(default)s)",
-    )
-    runner.add_argument(
-        "--budget",
-        type=_bounded(float, 86_400),
-        default=600.0,
-        metavar="SECONDS",
-        help="overall time budget; what is left unrun has no verdict (default: %(default)s)",
-    )
+    for name, settings in RUN_ARGUMENTS:
+        runner.add_argument(f"--{name}", **settings)
     runner.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     listing = commands.add_parser("requirements", help="list the requirement catalogue")
     listing.add_argument("--api", action="append", choices=API_NAMES, metavar="NAME")

@@ -30,12 +30,17 @@ def never_answered(run: Run, api: str) -> bool:
     return api in run.systems_down and not any(result.findings for result in results)
 
 
+def heading(run: Run) -> str:
+    """The first line of a run's summary: the profile, the seed, when and how long."""
+    return (
+        f"Conformance run of {run.profile.path} (sha256 {run.profile.sha256[:12]}), seed {run.options.seed}, "
+        f"{run.started:%Y-%m-%d %H:%M:%S} UTC, {run.duration:.1f} s"
+    )
+
+
 def text_summary(run: Run) -> str:
     evidence = Evidence(run)
-    lines = [
-        f"Conformance run of {run.profile.path} (sha256 {run.profile.sha256[:12]}), seed {run.options.seed}, "
-        f"{run.started:%Y-%m-%d %H:%M:%S} UTC, {run.duration:.1f} s",
-    ]
+    lines = [heading(run)]
     for api in run.options.apis:
         section = run.profile.section(api)
         results = [result for result in run.results if result.requirement.api == api]
@@ -79,6 +84,12 @@ def failure_lines(result: RequirementResult, evidence: Evidence) -> list[str]:
         lines.append(f"  Received:   {finding.received}")
         lines.append(f"  Documented: {finding.documented}")
     return lines
+
+
+def failure_text(result: RequirementResult, evidence: Evidence) -> str:
+    """A failed requirement as the terminal summary shows it, cleaned: what failed, each request, received and
+    documented."""
+    return evidence.clean("\n".join(failure_lines(result, evidence)).strip())
 
 
 def as_json(run: Run) -> dict[str, Any]:
@@ -161,7 +172,7 @@ def junit_xml(run: Run) -> bytes:
             testcase = ElementTree.SubElement(
                 suite, "testcase", classname=api, name=f"{requirement.id}: {requirement.title}"
             )
-            detail = clean("\n".join(failure_lines(result, evidence)).strip())
+            detail = failure_text(result, evidence)
             if result.outcome is Outcome.FAILED and (requirement.level is Level.MUST or run.options.strict):
                 counts["failures"] += 1
                 failure = ElementTree.SubElement(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import socket
 import socketserver
 import subprocess
 import sys
@@ -236,6 +237,14 @@ def start_mock(*args: str, timeout: float = 20.0) -> LiveMock:
     assert match is not None
     mock.url = match.group(1)
     return mock
+
+
+def closed_port() -> int:
+    """A port nothing listens on: bound for a moment to get a free number, then closed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""The CI examples in examples/ci/: every mockserver and conformance command in them is one the CLI accepts."""
+"""The CI examples in examples/ci/: every mockserver, conformance and pytest command in them is one its parser accepts
+(pytest's with the kit's plugin and its --conformance-* options)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ import yaml
 from conformance.cli import build_parser as conformance_parser
 from mockserver.cli import build_parser as mockserver_parser
 
+pytest_plugins = ("pytester",)
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "ci"
 PARSERS = {"mockserver": mockserver_parser, "conformance": conformance_parser}
+PROGRAMS = {*PARSERS, "pytest"}
 # Shell redirections, dropped before a line is split into words: `> file`, `2>&1`, `>> "$GITHUB_ENV"`.
 REDIRECTION = re.compile(r"\d?>&\d|\d?>>?\s*(\"[^\"]*\"|\S+)")
 CONTROL = {"&&", "||", ";", "&", "|", "(", ")"}
@@ -62,16 +66,23 @@ def commands(script: str) -> Iterator[list[str]]:
 
 
 def kit_invocation(command: list[str]) -> tuple[str, list[str]] | None:
-    """('mockserver' or 'conformance', its arguments) when the command runs one of the kit's programs."""
+    """('mockserver', 'conformance' or 'pytest', its arguments) when the command runs one of them."""
     words = [word for word in command if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", word)] or [""]
     if Path(words[0]).name.startswith("python") and words[1:2] == ["-m"]:
         words = words[2:]
     program = Path(words[0]).name if words else ""
-    return (program, words[1:]) if program in PARSERS else None
+    return (program, words[1:]) if program in PROGRAMS else None
 
 
-def refusal(program: str, arguments: list[str]) -> str | None:
-    """argparse's complaint about ``arguments``, or None when the CLI accepts them."""
+def refusal(program: str, arguments: list[str], pytester: pytest.Pytester) -> str | None:
+    """The parser's complaint about ``arguments``, or None when it accepts them. pytest's parser is the one of a new
+    session, with the plugins installed (the kit's among them)."""
+    if program == "pytest":
+        try:
+            pytester.parseconfig(*arguments)
+        except pytest.UsageError as problem:
+            return f"pytest {shlex.join(arguments)}: refused ({problem})"
+        return None
     try:
         PARSERS[program]().parse_args(arguments)
     except SystemExit as stop:
@@ -93,12 +104,27 @@ def test_there_are_examples_for_github_actions_and_gitlab_ci() -> None:
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda path: path.name)
-def test_every_kit_command_is_one_the_cli_accepts(path: Path) -> None:
+def test_every_kit_command_is_one_the_cli_accepts(path: Path, pytester: pytest.Pytester) -> None:
     found = invocations(path)
     programs = {program for program, _ in found}
-    assert programs == {"mockserver", "conformance"}, f"{path.name}: expected both programs, found {found}"
-    problems = [problem for program, arguments in found if (problem := refusal(program, arguments))]
+    assert programs == PROGRAMS, f"{path.name}: expected {sorted(PROGRAMS)}, found {found}"
+    problems = [problem for program, arguments in found if (problem := refusal(program, arguments, pytester))]
     assert not problems, f"{path.name}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda path: path.name)
+def test_the_certification_also_runs_as_pytest_tests_with_the_same_profile_and_seed(path: Path) -> None:
+    runs = [arguments for program, arguments in invocations(path) if program == "conformance"]
+    in_pytest = [
+        arguments
+        for program, arguments in invocations(path)
+        if program == "pytest" and any(argument.startswith("--conformance-profile") for argument in arguments)
+    ]
+    assert len(runs) == 1 and len(in_pytest) == 1, f"{path.name}: {runs}, {in_pytest}"
+    (run,), (tests,) = runs, in_pytest
+    assert f"--conformance-profile={run[run.index('--profile') + 1]}" in tests
+    assert f"--conformance-seed={run[run.index('--seed') + 1]}" in tests
+    assert any(argument.startswith("--junit-xml=reports/") for argument in tests)
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda path: path.name)
@@ -125,11 +151,14 @@ def test_github_actions_are_pinned_to_commits() -> None:
         ("conformance run --profile p.yaml --junit-xml j.xml --no-such-option", "conformance run --profile p.yaml"),
         ("VAR=1 python -m mockserver serve --port eighty > log 2>&1 &", "mockserver serve --port eighty"),
         ("mockserver serv", "mockserver serv"),
+        ("python -m pytest --conformance-profile=p.yaml --conformance-budget=0", "pytest --conformance-profile"),
+        ("pytest tests --conformance-profil=p.yaml", "pytest tests --conformance-profil=p.yaml"),
+        ("pytest --conformance-seed=soon -q", "pytest --conformance-seed=soon -q: refused"),
     ],
 )
-def test_a_command_the_cli_refuses_is_found(script: str, problem: str) -> None:
+def test_a_command_the_cli_refuses_is_found(script: str, problem: str, pytester: pytest.Pytester) -> None:
     found = [kit_invocation(command) for command in commands(script)]
-    refused = [refusal(*invocation) for invocation in found if invocation is not None]
+    refused = [refusal(*invocation, pytester) for invocation in found if invocation is not None]
     assert refused and refused[0] is not None and refused[0].startswith(problem)
 
 

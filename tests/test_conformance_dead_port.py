@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from support import API_NAMES, mock_profile_at
+from support import API_NAMES, closed_port, mock_profile_at
 
 from conformance import REQUIREMENTS
 
 pytestmark = pytest.mark.slow
 
 RUN_TIMEOUT_SECONDS = 120
-
-
-def closed_port() -> int:
-    """A port nothing listens on: bound for a moment to get a free number, then closed."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def test_a_dead_port_gives_one_line_per_api_and_no_verdict(tmp_path: Path) -> None:
