@@ -1,0 +1,191 @@
+"""The admin API over HTTP: the handlers of ``specs/sandbox-admin.yaml`` by operationId, its body validator, and its
+error body for the problems connexion finds before a handler runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from connexion import AsyncApp
+from connexion.context import request
+from connexion.exceptions import BadRequestProblem
+from connexion.resolver import Resolver
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver import security
+from mockserver.admin import SandboxAdmin
+from mockserver.admin_access import AdminAccess
+from mockserver.admin_credentials import CredentialAdmin
+from mockserver.admin_errors import AdminError, error_body
+from mockserver.error_bodies import Problem, Rendered
+from mockserver.specs import load_spec
+from mockserver.validators import JsonBodyValidator, validator_map
+
+ADMIN_PREFIX = "/__admin"
+
+Answer = tuple[Any, int, dict[str, str]]
+Handler = Callable[..., Awaitable[Answer]]
+
+
+def admin_handlers(admin: SandboxAdmin, access: AdminAccess) -> dict[str, Handler]:
+    """The handler of every operation of the admin spec, by operationId."""
+    minting = CredentialAdmin(admin)
+
+    def answered(call: Callable[[], tuple[Any, int]]) -> Answer:
+        try:
+            access.check(request.headers.get("authorization"))
+            body, status = call()
+        except AdminError as refusal:
+            return refusal.body(), refusal.status, dict(refusal.headers)
+        return body, status, {}
+
+    def removed(action: Callable[[], None]) -> tuple[Any, int]:
+        action()
+        return None, 204
+
+    def created_or_replaced(result: tuple[Any, bool]) -> tuple[Any, int]:
+        value, created = result
+        return value, 201 if created else 200
+
+    async def get_sandbox() -> Answer:
+        return answered(lambda: (admin.overview(), 200))
+
+    async def reset_sandbox() -> Answer:
+        return answered(lambda: (admin.reset(), 200))
+
+    async def reset_api(api: str) -> Answer:
+        return answered(lambda: (admin.reset(api), 200))
+
+    async def get_document(api: str) -> Answer:
+        return answered(lambda: (admin.document(api), 200))
+
+    async def get_key(api: str, key: str) -> Answer:
+        return answered(lambda: (admin.key(api, key), 200))
+
+    async def put_key(api: str, key: str, body: Any) -> Answer:
+        return answered(lambda: (admin.put_key(api, key, body), 200))
+
+    async def get_entity(api: str, collection: str, name: str) -> Answer:
+        return answered(lambda: (admin.entity(api, collection, name), 200))
+
+    async def put_entity(api: str, collection: str, name: str, body: Any) -> Answer:
+        return answered(lambda: created_or_replaced(admin.put_entity(api, collection, name, body)))
+
+    async def delete_entity(api: str, collection: str, name: str) -> Answer:
+        return answered(lambda: removed(lambda: admin.delete_entity(api, collection, name)))
+
+    async def list_faults() -> Answer:
+        return answered(lambda: (admin.faults(), 200))
+
+    async def get_fault(name: str) -> Answer:
+        return answered(lambda: (admin.fault(name), 200))
+
+    async def put_fault(name: str, body: Any) -> Answer:
+        return answered(lambda: created_or_replaced(admin.put_fault(name, body)))
+
+    async def delete_fault(name: str) -> Answer:
+        return answered(lambda: removed(lambda: admin.delete_fault(name)))
+
+    async def get_journal(**filters: Any) -> Answer:
+        return answered(lambda: (admin.journal(**filters), 200))
+
+    async def clear_journal() -> Answer:
+        return answered(lambda: removed(admin.clear_journal))
+
+    async def mint_operator_token(name: str, body: Any = None) -> Answer:
+        return answered(lambda: (minting.operator_token(name, body or {}), 200))
+
+    async def create_session(body: Any) -> Answer:
+        return answered(lambda: (minting.create_session(body), 201))
+
+    async def create_access_token(name: str, body: Any = None) -> Answer:
+        return answered(lambda: (minting.create_access_token(name, body or {}), 201))
+
+    return {
+        "getSandbox": get_sandbox,
+        "resetSandbox": reset_sandbox,
+        "resetApi": reset_api,
+        "getDocument": get_document,
+        "getKey": get_key,
+        "putKey": put_key,
+        "getEntity": get_entity,
+        "putEntity": put_entity,
+        "deleteEntity": delete_entity,
+        "listFaults": list_faults,
+        "getFault": get_fault,
+        "putFault": put_fault,
+        "deleteFault": delete_fault,
+        "getJournal": get_journal,
+        "clearJournal": clear_journal,
+        "mintOperatorToken": mint_operator_token,
+        "createSession": create_session,
+        "createAccessToken": create_access_token,
+    }
+
+
+def add_admin_api(app: AsyncApp, admin: SandboxAdmin, access: AdminAccess) -> None:
+    """Serves the admin spec under ADMIN_PREFIX on ``app``, validated both ways like the APIs. The app's error
+    handler renders its problems with :func:`admin_problem`, and :class:`AdminRootPath` serves its root."""
+    handlers = admin_handlers(admin, access)
+    app.add_api(
+        load_spec("sandbox-admin"),
+        base_path=ADMIN_PREFIX,
+        name="sandbox-admin",
+        resolver=Resolver(function_resolver=handlers.__getitem__),
+        strict_validation=True,
+        validate_responses=True,
+        validator_map=validator_map(AdminBodyValidator),
+        # The token is optional in the spec (open on loopback), so connexion never refuses; AdminAccess decides.
+        security_map=security.bearer_map(lambda token: {"sub": "admin"}),
+    )
+
+
+def admin_problem(problem: Problem) -> Rendered:
+    """The admin API's body for what connexion refuses before a handler (routing, validation): an error renderer."""
+    headers = {"WWW-Authenticate": "Bearer"} if problem.status == 401 else {}
+    return problem.status, error_body(problem.detail), headers
+
+
+class AdminBodyValidator(JsonBodyValidator):
+    """The JSON body validator, for bodies that are any JSON value and may be left out where the spec allows."""
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        if not self._required and not _announces_body(scope):
+            return receive, scope
+        return await super().wrap_receive(receive, scope=scope)
+
+    async def _parse(self, stream: Any, scope: Scope) -> Any:
+        body = await super()._parse(stream, scope=scope)
+        try:
+            json.dumps(body, allow_nan=False)
+        except ValueError:
+            # json.loads reads NaN and Infinity; stored, they would be served as invalid JSON.
+            raise BadRequestProblem(
+                detail="The request body holds NaN or Infinity, which JSON numbers cannot be."
+            ) from None
+        return body
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        if body is None and not self._required:
+            return None
+        return super()._validate(body)
+
+
+def _announces_body(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if (name == b"content-length" and value.strip() != b"0") or name == b"transfer-encoding":
+            return True
+    return False
+
+
+class AdminRootPath:
+    """Serves ``GET /__admin`` as ``/__admin/``: the sandbox turns off Starlette's trailing-slash redirects."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == ADMIN_PREFIX:
+            scope = {**scope, "path": ADMIN_PREFIX + "/", "raw_path": (ADMIN_PREFIX + "/").encode()}
+        await self.app(scope, receive, send)

@@ -1,0 +1,69 @@
+"""The ASGI layer that hands every API request, with its answer's status and the app's notes on it, to the
+journal's writer. Requests outside the APIs (health, admin, docs) are not journaled."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.exchange import ApiOf, open_exchange, operation_of
+from mockserver.journal import MAX_CAPTURED_BODY, RawExchange
+
+
+class JournalMiddleware:
+    """Sits outside the fault layer, so an entry shows the answer the client got (none, for a dropped connection)
+    and how long it took."""
+
+    def __init__(self, app: ASGIApp, *, record: Callable[[RawExchange], None], api_of: ApiOf) -> None:
+        self.app = app
+        self._record = record
+        self._api_of = api_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        exchange = open_exchange(scope, self._api_of) if scope["type"] == "http" else None
+        if exchange is None:
+            await self.app(scope, receive, send)
+            return
+        arrived, started = time.time(), time.perf_counter()
+        chunks: list[bytes] = []
+        kept, complete = 0, True
+        answered: int | None = None
+
+        async def receive_keeping() -> Message:
+            nonlocal kept, complete
+            message = await receive()
+            body = message.get("body", b"") if message["type"] == "http.request" else b""
+            if body:
+                if kept + len(body) <= MAX_CAPTURED_BODY:
+                    chunks.append(body)
+                    kept += len(body)
+                else:
+                    complete = False
+            return message
+
+        async def send_noting(message: Message) -> None:
+            nonlocal answered
+            if message["type"] == "http.response.start":
+                answered = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive_keeping, send_noting)
+        finally:
+            self._record(
+                RawExchange(
+                    time=arrived,
+                    duration=time.perf_counter() - started,
+                    method=scope.get("method", "-"),
+                    path=scope.get("path", ""),
+                    query_string=scope.get("query_string", b""),
+                    headers=scope.get("headers", []),
+                    body=b"".join(chunks),
+                    body_complete=complete,
+                    status=answered,
+                    operation=operation_of(scope),
+                    exchange=exchange,
+                )
+            )

@@ -1,0 +1,232 @@
+"""The request journal: nothing written on the request path, batches written by one thread per process, bounded
+memory with every loss counted, entries bounded in size, and one journal for every worker process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sandbox_state import new_store
+from starlette.types import Message, Receive, Scope
+
+from mockserver.exchange import Exchange, exchange_in, prefix_lookup
+from mockserver.journal import MAX_ENTRY_BYTES, JournalWriter, RawExchange, journal_row
+from mockserver.journal_middleware import JournalMiddleware
+from mockserver.sqlite_store import SqliteStateStore
+from mockserver.state_store import JournalQuery, JournalRow
+
+# A generous bound that only stops a broken writer from hanging the test.
+HANG = 30.0
+
+
+class CountingStore(SqliteStateStore):
+    """Counts the journal's write transactions."""
+
+    appends: list[int]
+
+    def append_journal(self, rows: Sequence[JournalRow], dropped: int = 0) -> None:
+        self.appends = [*getattr(self, "appends", []), len(rows)]
+        super().append_journal(rows, dropped)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Any:
+    new_store(tmp_path, capacity=10_000).close()
+    store = CountingStore(tmp_path / "state.sqlite3", journal_capacity=10_000)
+    store.appends = []
+    yield store
+    store.close()
+
+
+def raw(correlation: str = "run-1", *, status: int | None = 200, problems: Sequence[str] = ()) -> RawExchange:
+    exchange = Exchange("valkyrie")
+    exchange.reached("active", "active", "alice")
+    for problem in problems:
+        exchange.refused(problem)
+    return RawExchange(
+        time=1_700_000_000.25,
+        duration=0.0031,
+        method="GET",
+        path="/valkyrie/players/p/balance",
+        query_string=b"provider=evolution",
+        headers=[(b"x-correlation-id", correlation.encode()), (b"x-player-token", b"t" * 40)],
+        body=b"",
+        body_complete=True,
+        status=status,
+        operation="getBalance",
+        exchange=exchange,
+    )
+
+
+def test_recording_writes_nothing_until_the_writer_flushes_in_batches(store: CountingStore) -> None:
+    writer = JournalWriter(store, batch=100, start=False)
+    for number in range(250):
+        writer.record(raw(f"run-{number}"))
+    assert store.appends == [] and store.journal_status().size == 0
+    writer.flush()
+    assert store.appends == [100, 100, 50]
+    assert [entry["correlation_id"] for entry in store.query_journal(JournalQuery(limit=2))] == ["run-248", "run-249"]
+
+
+def test_the_writers_thread_flushes_on_its_own(store: CountingStore) -> None:
+    writer = JournalWriter(store, flush_every=0.01)
+    for _ in range(10):
+        writer.record(raw())
+    deadline = time.monotonic() + HANG
+    while store.journal_status().size < 10 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    writer.close()
+    assert store.journal_status().size == 10 and writer.pending == 0
+
+
+def test_closing_writes_what_waits(store: CountingStore) -> None:
+    writer = JournalWriter(store, flush_every=3600)
+    writer.record(raw())
+    writer.close()
+    assert store.journal_status().size == 1
+
+
+def test_beyond_its_bounds_the_writer_drops_and_counts_the_loss(store: CountingStore) -> None:
+    writer = JournalWriter(store, max_pending_entries=3, start=False)
+    for _ in range(5):
+        writer.record(raw())
+    assert (writer.pending, writer.dropped) == (3, 2)
+    writer.flush()
+    assert (store.journal_status().size, store.journal_status().dropped) == (3, 2)
+    writer.flush()  # a loss is counted once
+    assert store.journal_status().dropped == 2
+    by_bytes = JournalWriter(store, max_pending_bytes=raw().size * 2, start=False)
+    for _ in range(4):
+        by_bytes.record(raw())
+    assert (by_bytes.pending, by_bytes.dropped) == (2, 2)
+
+
+def test_an_entry_records_the_exchange() -> None:
+    row = journal_row(raw(status=None, problems=["header parameter 'X-Correlation-ID' is required"]))
+    entry = json.loads(row.entry)
+    assert entry["time"] == "2023-11-14T22:13:20.250000Z"
+    assert (entry["api"], entry["operation"], entry["case"], entry["forced"]) == (
+        "valkyrie",
+        "getBalance",
+        "active",
+        False,
+    )
+    assert entry["status"] is None and entry["duration_ms"] == 3.1
+    assert entry["conformed"] is False and row.conformed is False
+    assert entry["validation_errors"] == ["header parameter 'X-Correlation-ID' is required"]
+    assert entry["request"]["headers"]["x-player-token"] == {"withheld": True, "type": "string", "length": 40}
+    assert "t" * 40 not in row.entry
+    assert (row.correlation_id, row.api, row.operation, row.time) == (
+        "run-1",
+        "valkyrie",
+        "getBalance",
+        1_700_000_000.25,
+    )
+
+
+def test_an_entry_is_bounded_in_size() -> None:
+    big = raw()
+    big.headers = [(f"x-h{i}".encode(), b"v" * 8000) for i in range(100)]
+    big.query_string = "&".join(f"q{i}={'v' * 500}" for i in range(2000)).encode()
+    big.body = json.dumps({f"k{i}": "v" * 500 for i in range(1000)}).encode()
+    assert len(journal_row(big).entry) <= MAX_ENTRY_BYTES + 1024
+
+
+def _run(app: Any, path: str, body: bytes = b"", headers: Sequence[tuple[bytes, bytes]] = ()) -> list[RawExchange]:
+    recorded: list[RawExchange] = []
+    layer = JournalMiddleware(app, record=recorded.append, api_of=prefix_lookup({"valkyrie": "/valkyrie"}))
+    scope = {"type": "http", "method": "POST", "path": path, "query_string": b"a=1", "headers": list(headers)}
+    chunks = [body[:3], body[3:]]
+
+    async def receive() -> Message:
+        chunk = chunks.pop(0)
+        return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+    async def send(message: Message) -> None:
+        pass
+
+    asyncio.run(layer(scope, receive, send))
+    return recorded
+
+
+async def answering(scope: Scope, receive: Receive, send: Any) -> None:
+    while (await receive()).get("more_body"):
+        pass
+    scope.setdefault("extensions", {})["connexion_routing"] = {"operation_id": "getBalance"}
+    exchange = exchange_in(scope)
+    if exchange is not None:
+        exchange.reached("active", "active", "alice", forced=True)
+    await send({"type": "http.response.start", "status": 201, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+def test_the_middleware_records_what_the_app_learned_and_answered() -> None:
+    (recorded,) = _run(answering, "/valkyrie/x", b'{"a": 1}', [(b"x-correlation-id", b"c")])
+    assert (recorded.status, recorded.operation, recorded.body, recorded.query_string) == (
+        201,
+        "getBalance",
+        b'{"a": 1}',
+        b"a=1",
+    )
+    assert (recorded.exchange.case, recorded.exchange.forced, recorded.exchange.entities) == (
+        "active",
+        True,
+        ("active", "alice"),
+    )
+    assert recorded.duration >= 0 and recorded.time > 1_700_000_000
+
+
+def test_an_unanswered_request_has_no_status_and_paths_outside_the_apis_are_not_journaled() -> None:
+    async def silent(scope: Scope, receive: Receive, send: Any) -> None:
+        await receive()
+
+    (recorded,) = _run(silent, "/valkyrie/x")
+    assert recorded.status is None and recorded.operation is None
+    assert _run(answering, "/__admin/journal") == [] and _run(answering, "/healthz") == []
+
+
+def test_a_body_larger_than_the_journal_keeps_is_marked_cut() -> None:
+    (recorded,) = _run(answering, "/valkyrie/x", b"x" * 40_000)
+    assert not recorded.body_complete and len(recorded.body) <= 40_000
+
+
+def _write_from_a_worker(path: str, prefix: str, count: int) -> None:
+    store = SqliteStateStore(path, journal_capacity=10_000)
+    writer = JournalWriter(store, flush_every=0.01, batch=16)
+    for number in range(count):
+        writer.record(raw(f"{prefix}-{number}"))
+    writer.close()
+    store.close()
+
+
+def _read_from_a_third_process(path: str, queue: multiprocessing.Queue[list[str]]) -> None:
+    store = SqliteStateStore(path, journal_capacity=10_000)
+    queue.put([entry["correlation_id"] for entry in store.query_journal(JournalQuery())])
+    store.close()
+
+
+def test_the_journal_covers_every_worker_process(tmp_path: Path) -> None:
+    new_store(tmp_path, capacity=10_000).close()
+    path = str(tmp_path / "state.sqlite3")
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_write_from_a_worker, args=(path, name, 300)) for name in ("w1", "w2")]
+    for process in writers:
+        process.start()
+    for process in writers:
+        process.join(HANG * 2)
+        assert process.exitcode == 0
+    queue: multiprocessing.Queue[list[str]] = context.Queue()
+    reader = context.Process(target=_read_from_a_third_process, args=(path, queue))
+    reader.start()
+    seen = queue.get(timeout=HANG * 2)
+    reader.join(HANG)
+    assert sorted(seen) == sorted(f"{name}-{n}" for name in ("w1", "w2") for n in range(300))
+    for name in ("w1", "w2"):  # each writer's entries in the order it recorded them
+        own = [entry for entry in seen if entry.startswith(name)]
+        assert own == [f"{name}-{n}" for n in range(300)]
