@@ -1,5 +1,4 @@
-"""The admin API's operations on the shared state, apart from HTTP: each change checked as a fixture file is at
-start-up and applied atomically, or refused with an AdminError and nothing changed."""
+"""The admin API's operations on the shared state: each change checked as start-up checks a fixture, atomically."""
 
 from __future__ import annotations
 

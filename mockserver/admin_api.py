@@ -1,5 +1,4 @@
-"""The admin API over HTTP: the handlers of ``specs/sandbox-admin.yaml`` by operationId, its body validator, and its
-error body for the problems connexion finds before a handler runs."""
+"""The admin API over HTTP: its handlers by operationId, its body validator, its error body, its root path."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Sandbox credentials minted on request, from and into the fixture documents: a VIP operator's JWT, a Valkyrie
-session (as the vendor stub's backdoor makes one), a Paytronix guest account's OAuth access token."""
+"""Sandbox credentials minted from and into fixture documents: an operator JWT, a session, an access token."""
 
 from __future__ import annotations
 

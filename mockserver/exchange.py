@@ -1,5 +1,4 @@
-"""What the layers of the app learn about one request, for the journal and the faults: its API, operation, the fixture
-case and entities it reached, why it did not conform, and the fault applied."""
+"""What the app's layers learn about one request, for the journal and the faults: case, entities, problems."""
 
 from __future__ import annotations
 
@@ -12,6 +11,11 @@ from starlette.types import Scope
 # The scope extension that carries a request's Exchange through connexion's layers to the handlers.
 EXCHANGE = "mockserver.exchange"
 _ROUTING = "connexion_routing"  # where connexion's routing records the operation it chose
+
+# The kinds of error_bodies.Problem that say a request broke its API's spec, and so did not conform: a parameter,
+# header or body the spec refuses, a body that is not JSON, a path or method the spec does not serve. Credentials
+# that do not verify, an unknown Prefer case, a request over the sandbox's limits and its own failures do not.
+NONCONFORMING_PROBLEMS = frozenset({"parameter", "body", "media_type", "route", "method"})
 
 ApiOf = Callable[[str], str | None]  # a request path -> the API whose prefix it starts with, or None
 

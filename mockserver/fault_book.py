@@ -1,5 +1,4 @@
-"""The fault rules in force in one worker, and the choice of the fault a request gets: repeatable with a seed, also
-across worker processes, and never a fault nobody asked for."""
+"""The fault rules in force in a worker, and the fault a request gets: never unasked, repeatable with a seed."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The ASGI layer that acts out a request's fault: it holds the app's answer back, then delays it, replaces it with
-an error in the API's own shape, trickles it, or gives no answer at all (through the HTTP layer's hook)."""
+"""The ASGI layer that acts out a request's fault: delayed, replaced, trickled or no answer at all."""
 
 from __future__ import annotations
 

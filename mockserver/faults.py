@@ -1,5 +1,4 @@
-"""Faults the sandbox acts out when asked: their model, read from a mapping (a fixture entity's ``fault`` key, an
-admin rule) or from a ``Prefer: fault=<kind>; <parameter>=<value>`` request header, and checked as fixtures are."""
+"""Faults the sandbox acts out when asked, read from a mapping or a ``Prefer: fault=...`` header and checked."""
 
 from __future__ import annotations
 

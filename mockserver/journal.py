@@ -1,5 +1,4 @@
-"""The request journal's writer: requests handed over raw on the request path, redacted and written in batches by
-one thread per process, with bounded memory whatever the load."""
+"""The request journal's writer: raw hand-over on the request path, redacted batches written by a thread."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The ASGI layer that hands every API request, with its answer's status and the app's notes on it, to the
-journal's writer. Requests outside the APIs (health, admin, docs) are not journaled."""
+"""The ASGI layer that hands every API request and its answer's status to the journal's writer."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from mockserver.journal import MAX_CAPTURED_BODY, RawExchange
 
 class JournalMiddleware:
     """Sits outside the fault layer, so an entry shows the answer the client got (none, for a dropped connection)
-    and how long it took."""
+    and how long it took. Requests outside the APIs (health, admin, docs) are not journaled."""
 
     def __init__(self, app: ASGIApp, *, record: Callable[[RawExchange], None], api_of: ApiOf) -> None:
         self.app = app

@@ -1,5 +1,4 @@
-"""A request as the journal keeps it: secrets withheld, and the facts a verdict on the client needs kept (a JWT's
-header and claims, a token's length, a Basic user name, the fields a body or query carried), all bounded in size."""
+"""A request as the journal keeps it: secrets withheld, the facts a client verdict needs kept, all bounded."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Helpers for the tests of the shared state, the admin API and the faults: the bundled fixture documents, the
-start-up check of a document, each API's collections and fault targets, and the admin API in process."""
+"""Helpers for the tests of the shared state, the admin API and the faults, including the admin API in process."""
 
 from __future__ import annotations
 

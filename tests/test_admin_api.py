@@ -1,5 +1,4 @@
-"""The admin API in process: fixture data read and changed at runtime (checked as start-up checks a fixture file,
-atomically), credentials minted, fault rules, the journal, and who may call it."""
+"""The admin API in process: fixture data changed as start-up checks it, credentials, faults, journal, access."""
 
 from __future__ import annotations
 

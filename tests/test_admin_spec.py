@@ -1,5 +1,4 @@
-"""The admin API's spec: valid OpenAPI 3.0.3, served by connexion, every element described and traced to a
-decision, every example valid, and one handler per operation."""
+"""The admin API's spec: valid OpenAPI 3.0.3, served by connexion, every element described and traced."""
 
 from __future__ import annotations
 

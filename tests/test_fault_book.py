@@ -1,5 +1,4 @@
-"""The choice of a request's fault: Prefer first, then the most specific rule that fires; never one unasked; with a
-seed, the same verdicts and delays in every run and across worker processes."""
+"""The choice of a request's fault: Prefer first, then the most specific rule; repeatable across processes."""
 
 from __future__ import annotations
 

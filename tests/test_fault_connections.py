@@ -1,5 +1,4 @@
-"""Faults on a live socket: the HTTP layer's hook closes a connection without a byte of answer (no 500 of uvicorn's
-own), a hang ends with a closed connection, and the other faults reach the client whole."""
+"""Faults on a live socket: no byte of answer on a drop or a hang, whole answers otherwise."""
 
 from __future__ import annotations
 

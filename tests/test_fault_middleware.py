@@ -1,5 +1,4 @@
-"""The fault layer in process: what each fault sends, what it asks of the clock (a recording pause, no real
-waiting), and that it acts after the app has returned, so a waiting fault holds no running slot."""
+"""The fault layer in process: what each fault sends and asks of the clock, after the app has returned."""
 
 from __future__ import annotations
 
@@ -11,11 +10,14 @@ from typing import Any
 
 import pytest
 from sandbox_state import fault_targets
+from starlette.testclient import TestClient
 from starlette.types import Message, Receive, Scope
+from support import API_NAMES, VALKYRIE_BALANCE, VIP_LOOKUP, valkyrie_headers, valkyrie_player, vip_headers
 
+from mockserver import create_app
 from mockserver.exchange import exchange_in, prefix_lookup
 from mockserver.fault_book import FaultBook
-from mockserver.fault_middleware import TRICKLE_STEP_SECONDS, FaultMiddleware, wait_for_disconnect
+from mockserver.fault_middleware import FAULT_MESSAGE, TRICKLE_STEP_SECONDS, FaultMiddleware, wait_for_disconnect
 from mockserver.faults import MAX_HANG_MS, MAX_TRICKLE_SECONDS, Fault, FaultRule
 from mockserver.http_protocol import DROP_CONNECTION
 
@@ -250,3 +252,23 @@ def test_waiting_ends_early_when_the_client_disconnects() -> None:
         raise AssertionError("unreachable")
 
     assert asyncio.run(wait_for_disconnect(0.01, silent)) is False
+
+
+def test_around_the_mock_a_rule_acts_on_the_operation_connexion_routed_to() -> None:
+    rule = FaultRule("vip-down", "vip-connect", Fault("error", status=503), operation="accountLookup")
+    book = FaultBook([rule])
+    prefixes = {api: f"/{api}" for api in API_NAMES}
+    app = FaultMiddleware(
+        create_app(),
+        book=lambda: book,
+        renderers={api: render for api in API_NAMES},
+        targets=fault_targets(),
+        draw=lambda counter: 0,
+        api_of=prefix_lookup(prefixes),
+    )
+    with TestClient(app) as client:
+        lookup = client.post(VIP_LOOKUP, json={"VipAccountNumber": "7210988860"}, headers=vip_headers())
+        alice = VALKYRIE_BALANCE.format(valkyrie_player("alice"))
+        balance = client.get(alice, params={"provider": "evolution"}, headers=valkyrie_headers())
+    assert lookup.status_code == 503 and lookup.json()["error"]["message"] == FAULT_MESSAGE
+    assert balance.status_code == 200

@@ -1,5 +1,4 @@
-"""The fault model: read from a mapping, an admin rule, a fixture entity's ``fault`` key or a ``Prefer`` header, and
-refused with the key, what was expected and what was found."""
+"""The fault model: read from mappings, rules, fixture entities and Prefer headers, refused with the key named."""
 
 from __future__ import annotations
 

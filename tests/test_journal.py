@@ -1,5 +1,4 @@
-"""The request journal: nothing written on the request path, batches written by one thread per process, bounded
-memory with every loss counted, entries bounded in size, and one journal for every worker process."""
+"""The journal: batches written off the request path, bounded memory, losses counted, every worker covered."""
 
 from __future__ import annotations
 
@@ -13,8 +12,11 @@ from typing import Any
 
 import pytest
 from sandbox_state import new_store
+from starlette.testclient import TestClient
 from starlette.types import Message, Receive, Scope
+from support import API_NAMES, VALKYRIE_BALANCE, valkyrie_headers, valkyrie_player
 
+from mockserver import create_app
 from mockserver.exchange import Exchange, exchange_in, prefix_lookup
 from mockserver.journal import MAX_ENTRY_BYTES, JournalWriter, RawExchange, journal_row
 from mockserver.journal_middleware import JournalMiddleware
@@ -194,6 +196,23 @@ def test_an_unanswered_request_has_no_status_and_paths_outside_the_apis_are_not_
 def test_a_body_larger_than_the_journal_keeps_is_marked_cut() -> None:
     (recorded,) = _run(answering, "/valkyrie/x", b"x" * 40_000)
     assert not recorded.body_complete and len(recorded.body) <= 40_000
+
+
+def test_outside_connexions_stack_the_layer_sees_the_operation_routed_to() -> None:
+    recorded: list[RawExchange] = []
+    prefixes = {api: f"/{api}" for api in API_NAMES}
+    app = JournalMiddleware(create_app(), record=recorded.append, api_of=prefix_lookup(prefixes))
+    with TestClient(app) as client:
+        alice = VALKYRIE_BALANCE.format(valkyrie_player("alice"))
+        assert client.get(alice, params={"provider": "evolution"}, headers=valkyrie_headers()).status_code == 200
+        assert client.get(alice, headers=valkyrie_headers()).status_code == 400
+        assert client.get("/valkyrie/nowhere").status_code == 404
+        assert client.get("/healthz").status_code == 200
+    assert [(r.status, r.operation, r.exchange.api) for r in recorded] == [
+        (200, "getBalance", "valkyrie"),
+        (400, "getBalance", "valkyrie"),
+        (404, None, "valkyrie"),
+    ]
 
 
 def _write_from_a_worker(path: str, prefix: str, count: int) -> None:

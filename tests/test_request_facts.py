@@ -1,5 +1,4 @@
-"""What the journal keeps of a request: every secret withheld, the facts a client verdict needs kept, and a bound on
-the size of an entry whatever the request held."""
+"""What the journal keeps of a request: secrets withheld, the verdict's facts kept, the size bounded."""
 
 from __future__ import annotations
 

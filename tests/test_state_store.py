@@ -1,5 +1,4 @@
-"""The SQLite state store and its generation counter: atomic changes, generations published in commit order, shared
-draw counters, the journal's ring and filters, and one state for several processes."""
+"""The SQLite state store: atomic changes, generations in commit order, draw counters, the journal's ring."""
 
 from __future__ import annotations
 
