@@ -29,6 +29,9 @@ MAX_CAPTURED_BODY = 16 * 1024  # bytes of a request body kept for its record; sa
 MAX_PROBLEMS = 8
 MAX_ENTRY_BYTES = 16 * 1024  # a stored entry; a sandbox request's is 1-2 KiB
 
+# One encoder for every entry: json.dumps with options builds a new one per call.
+_encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+
 
 @dataclass(slots=True)
 class RawExchange:
@@ -85,13 +88,13 @@ def journal_row(raw: RawExchange) -> JournalRow:
 
 def _bounded(entry: dict[str, Any]) -> str:
     """The entry as JSON, at most about MAX_ENTRY_BYTES: the largest parts of the request give way first."""
-    text = json.dumps(entry, allow_nan=False, separators=(",", ":"))
+    text = _encode(entry)
     request = entry["request"]
     for part in ("body", "query", "headers", "credentials", "body_fields", "query_fields"):
         if len(text) <= MAX_ENTRY_BYTES:
             break
         request[part] = {"omitted": f"the entry would be over {MAX_ENTRY_BYTES} bytes"}
-        text = json.dumps(entry, allow_nan=False, separators=(",", ":"))
+        text = _encode(entry)
     return text
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,9 @@ from mockserver.admin import AdminApi, SandboxAdmin, mapping_collections
 from mockserver.admin_access import AdminAccess
 from mockserver.admin_api import ADMIN_PREFIX, AdminRootPath, add_admin_api, admin_problem
 from mockserver.error_bodies import ErrorBodies
+from mockserver.exchange import Exchange
 from mockserver.faults import FaultTarget
+from mockserver.journal import RawExchange
 from mockserver.request_guard import RequestGuard
 from mockserver.resources import FIXTURE_SCHEMA
 from mockserver.routes import RouteTable
@@ -92,3 +94,24 @@ def admin_app(admin: SandboxAdmin, access: AdminAccess | None = None) -> AsyncAp
     app.add_middleware(RequestGuard, position=MiddlewarePosition.BEFORE_SWAGGER, routes=routes)
     app.add_middleware(AdminRootPath, position=MiddlewarePosition.BEFORE_EXCEPTION)
     return app
+
+
+def raw(correlation: str = "run-1", *, status: int | None = 200, problems: Sequence[str] = ()) -> RawExchange:
+    """A Valkyrie balance request as the journal's layer hands it over, with this correlation id."""
+    exchange = Exchange("valkyrie")
+    exchange.reached("active", "active", "alice")
+    for problem in problems:
+        exchange.refused(problem)
+    return RawExchange(
+        time=1_700_000_000.25,
+        duration=0.0031,
+        method="GET",
+        path="/valkyrie/players/p/balance",
+        query_string=b"provider=evolution",
+        headers=[(b"x-correlation-id", correlation.encode()), (b"x-player-token", b"t" * 40)],
+        body=b"",
+        body_complete=True,
+        status=status,
+        operation="getBalance",
+        exchange=exchange,
+    )

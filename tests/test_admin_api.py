@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 from connexion.exceptions import OAuthProblem
-from sandbox_state import admin_app, bundled_documents, check_document, new_store, sandbox_admin
+from sandbox_state import admin_app, bundled_documents, check_document, new_store, raw, sandbox_admin
 from starlette.testclient import TestClient
-from test_journal import raw
 
 from mockserver import security
 from mockserver.admin_access import AdminAccess, is_loopback

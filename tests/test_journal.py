@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox_state import new_store
+from sandbox_state import new_store, raw
 from starlette.testclient import TestClient
 from starlette.types import Message, Receive, Scope
 from support import API_NAMES, VALKYRIE_BALANCE, valkyrie_headers, valkyrie_player
 
 from mockserver import create_app
-from mockserver.exchange import Exchange, exchange_in, prefix_lookup
+from mockserver.exchange import exchange_in, prefix_lookup
 from mockserver.journal import MAX_ENTRY_BYTES, JournalWriter, RawExchange, journal_row
 from mockserver.journal_middleware import JournalMiddleware
 from mockserver.sqlite_store import SqliteStateStore
@@ -44,26 +44,6 @@ def store(tmp_path: Path) -> Any:
     store.appends = []
     yield store
     store.close()
-
-
-def raw(correlation: str = "run-1", *, status: int | None = 200, problems: Sequence[str] = ()) -> RawExchange:
-    exchange = Exchange("valkyrie")
-    exchange.reached("active", "active", "alice")
-    for problem in problems:
-        exchange.refused(problem)
-    return RawExchange(
-        time=1_700_000_000.25,
-        duration=0.0031,
-        method="GET",
-        path="/valkyrie/players/p/balance",
-        query_string=b"provider=evolution",
-        headers=[(b"x-correlation-id", correlation.encode()), (b"x-player-token", b"t" * 40)],
-        body=b"",
-        body_complete=True,
-        status=status,
-        operation="getBalance",
-        exchange=exchange,
-    )
 
 
 def test_recording_writes_nothing_until_the_writer_flushes_in_batches(store: CountingStore) -> None:
