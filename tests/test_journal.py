@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -104,6 +105,7 @@ def test_an_entry_records_the_exchange() -> None:
     assert entry["validation_errors"] == ["header parameter 'X-Correlation-ID' is required"]
     assert entry["request"]["headers"]["x-player-token"] == {"withheld": True, "type": "string", "length": 40}
     assert "t" * 40 not in row.entry
+    assert entry["worker"] == os.getpid()
     assert (row.correlation_id, row.api, row.operation, row.time) == (
         "run-1",
         "valkyrie",
