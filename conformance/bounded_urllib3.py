@@ -39,17 +39,15 @@ class _Limits:
     ends_at: float  # time.monotonic() of the budget's end
 
 
-_limits = _Limits(math.inf, math.inf)
-
-
 class _Deadline:
     """The deadline of the request under way on one connection."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: _Limits) -> None:
+        self.limits = limits
         self.at = math.inf
 
     def start(self) -> None:
-        self.at = min(time.monotonic() + _limits.request_seconds, _limits.ends_at)
+        self.at = min(time.monotonic() + self.limits.request_seconds, self.limits.ends_at)
 
     def cap(self, timeout: float | None) -> float:
         """``timeout`` cut to what the request has left; a socket timeout when nothing is left."""
@@ -145,11 +143,14 @@ class _CappedResponse(HTTPResponse):
 
 
 class _DeadlineConnectionMixin(_Connection):
-    """A connection whose every request starts a deadline its socket keeps, from connect to the body's end."""
+    """A connection whose every request starts a deadline its socket keeps, from connect to the body's end. The
+    limits are those of the :func:`bounded` block that made the class."""
+
+    limits: _Limits
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._deadline = _Deadline()
+        self._deadline = _Deadline(self.limits)
         self._connected_for_request = False
 
     def connect(self) -> None:
@@ -197,22 +198,23 @@ class _DeadlineHTTPSConnection(_DeadlineConnectionMixin, HTTPSConnection):
 
 @contextmanager
 def bounded(request_seconds: float, ends_at: float) -> Iterator[None]:
-    """Within this block every urllib3 request of the process keeps its deadline and the body cap.
+    """Within this block every urllib3 request of the process keeps its deadline (``request_seconds`` from connect
+    to last byte, cut at ``ends_at`` on time.monotonic) and the body cap.
 
-    It changes classes process-wide (urllib3's pools, SSLContext.sslsocket_class, a documented hook): the
-    schemathesis child uses it around its run; the tests use it around theirs.
+    urllib3 has no hook for it, so the block swaps classes process-wide (urllib3's pools' connection classes, and
+    SSLContext.sslsocket_class, a documented hook) and puts them back at its end: the schemathesis child switches
+    it on around its run; the tests around theirs.
     """
-    global _limits
-    saved = (_limits, connectionpool.HTTPConnectionPool.ConnectionCls, connectionpool.HTTPSConnectionPool.ConnectionCls)
+    limits = {"limits": _Limits(request_seconds, ends_at)}
+    http = type("BoundedHTTPConnection", (_DeadlineHTTPConnection,), limits)
+    https = type("BoundedHTTPSConnection", (_DeadlineHTTPSConnection,), limits)
+    saved = (connectionpool.HTTPConnectionPool.ConnectionCls, connectionpool.HTTPSConnectionPool.ConnectionCls)
     saved_ssl = ssl.SSLContext.sslsocket_class
-    _limits = _Limits(request_seconds, ends_at)
-    connectionpool.HTTPConnectionPool.ConnectionCls = _DeadlineHTTPConnection
-    connectionpool.HTTPSConnectionPool.ConnectionCls = _DeadlineHTTPSConnection
+    connectionpool.HTTPConnectionPool.ConnectionCls = http
+    connectionpool.HTTPSConnectionPool.ConnectionCls = https
     ssl.SSLContext.sslsocket_class = _DeadlineSSLSocket
     try:
         yield
     finally:
-        _limits, connectionpool.HTTPConnectionPool.ConnectionCls, connectionpool.HTTPSConnectionPool.ConnectionCls = (
-            saved
-        )
+        connectionpool.HTTPConnectionPool.ConnectionCls, connectionpool.HTTPSConnectionPool.ConnectionCls = saved
         ssl.SSLContext.sslsocket_class = saved_ssl

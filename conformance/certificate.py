@@ -11,12 +11,10 @@ import re
 from collections import Counter
 from html import escape
 
-from conformance.checks import checks_for
-from conformance.evidence import Evidence, source_title
+from balancekit.requirements import Level
+from conformance.evidence import Evidence
 from conformance.report import VERDICTS, never_answered, verdict_line
-from conformance.requirements import SEED_TITLES, Level
-from conformance.results import Finding, Outcome, RequirementResult
-from conformance.runner import Run
+from conformance.results import Finding, Outcome, RequirementResult, Run
 
 _STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2430;background:#f5f6f8}
@@ -70,7 +68,7 @@ class _Page:
         return "<pre>" + "<wbr>".join(escape(part) for part in _URL_BREAKS.split(value)) + "</pre>"
 
     def source(self, source: str) -> str:
-        titled = self.text(source_title(source))
+        titled = self.text(self.evidence.source_title(source))
         if source.startswith("https://"):
             return f'<a href="{escape(source)}">{titled}</a>'
         return titled
@@ -172,7 +170,7 @@ class _Page:
         for result in (result for result in self.run.results if result.requirement.api == api):
             css, label = self.outcome(result)
             requirement = result.requirement
-            checks = ", ".join(check.name for check in checks_for(requirement.id))
+            checks = ", ".join(self.evidence.checks_of(requirement.id))
             rows.append(
                 f'<tr><td class="id">{escape(requirement.id)}</td><td>{requirement.level.value}</td>'
                 f'<td class="o {css}">{escape(label)}</td>'
@@ -216,8 +214,9 @@ class _Page:
             f"<th>What is required</th></tr>{self.requirement_rows(api)}</table>"
             for api in run.options.apis
         )
+        titles = run.catalogue.seed_titles
         untestable = "".join(
-            f"<li><i>{escape(item.quote)}</i> ({escape(SEED_TITLES[item.seed])}, {escape(item.seed)}): "
+            f"<li><i>{escape(item.quote)}</i> ({escape(titles.get(item.seed, ''))}, {escape(item.seed)}): "
             f"{escape(item.reason)}</li>"
             for item in run.untestable
         )

@@ -13,16 +13,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from balancekit.safe_text import output_safe
+from balancekit.specs import SpecError
+from conformance.catalogue import CATALOGUE
 from conformance.certificate import certificate_html
-from conformance.checks import checks_for
 from conformance.errors import NoVerdictError
-from conformance.profile import API_NAMES, load_profile
+from conformance.options import Options
+from conformance.profile import load_profile
 from conformance.redaction import Redactor
 from conformance.report import json_bytes, junit_xml, text_summary
-from conformance.requirements import REQUIREMENTS
 from conformance.results import EXIT_NO_VERDICT
-from conformance.runner import Options, run
-from conformance.safe_text import output_safe
+from conformance.runner import run
+
+API_NAMES = [api.name for api in CATALOGUE.apis]
 
 
 def _bounded(kind: type[int] | type[float], limit: float) -> type:
@@ -97,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     try:
         return _run(args)
-    except NoVerdictError as problem:
+    except (NoVerdictError, SpecError) as problem:
         print(f"conformance: no verdict: {problem}", file=sys.stderr)
         return EXIT_NO_VERDICT
 
@@ -145,11 +148,11 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _list_requirements(apis: list[str]) -> int:
-    for requirement in REQUIREMENTS:
+    for requirement in CATALOGUE.requirements:
         if requirement.api in apis:
             print(f"{requirement.id:<30} {requirement.level.value:<6} {requirement.title}")
             print(f"{'':<37} source: {requirement.source}")
-            for check in checks_for(requirement.id):
+            for check in CATALOGUE.checks_for(requirement.id):
                 print(f"{'':<37} {check.kind}: {check.name}")
     return 0
 

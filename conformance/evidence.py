@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from balancekit.safe_text import output_safe
 from conformance.redaction import JWT_VARIABLE, Redactor, Variable
 from conformance.repro import script
-from conformance.requirements import SEED_TITLES
-from conformance.results import Finding
-from conformance.runner import Run
-from conformance.safe_text import output_safe
+from conformance.results import Finding, Run
 
 
 class Evidence:
@@ -45,6 +43,24 @@ class Evidence:
         )
         return lines
 
+    def source_title(self, source: str) -> str:
+        """A source as a reader names it: the seed page's title with its file and quote, a URL, or a decision."""
+        seed, separator, quote = source.partition(": ")
+        title = self.run.catalogue.seed_title(seed) if separator else None
+        return f"{title} ({seed}): {quote}" if title else source
+
+    def source_label(self, source: str) -> str:
+        """The short form of a source for one-line output: the seed page (title and file), the URL, or 'decision'."""
+        if source.startswith("decision:"):
+            return "decision"
+        seed = source.split(": ", 1)[0]
+        title = self.run.catalogue.seed_title(seed)
+        return f"{title}, {seed}" if title else source
+
+    def checks_of(self, requirement: str) -> list[str]:
+        """The names of the checks that verify ``requirement``."""
+        return [check.name for check in self.run.catalogue.checks_for(requirement)]
+
 
 def clean_data(data: Any, evidence: Evidence) -> Any:
     """Every string of a JSON-able structure cleaned by ``evidence``."""
@@ -55,11 +71,3 @@ def clean_data(data: Any, evidence: Evidence) -> Any:
     if isinstance(data, list):
         return [clean_data(item, evidence) for item in data]
     return data
-
-
-def source_title(source: str) -> str:
-    """A source as a reader names it: the seed page's title with its file and quote, a URL, or a decision."""
-    seed, separator, quote = source.partition(": ")
-    if separator and seed in SEED_TITLES:
-        return f"{SEED_TITLES[seed]} ({seed}): {quote}"
-    return source

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,83 +14,48 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 
+from balancekit.strict_yaml import UniqueKeyLoader
+from conformance.api import ConformanceApi, Section
+from conformance.apis import APIS
 from conformance.errors import ProfileError
 
 _SCHEMA_PATH = Path(__file__).resolve().parent / "profile.schema.json"
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-API_NAMES = ("vip-connect", "paytronix", "valkyrie")
-
-
-# The keys whose values are credentials: never echoed in an error, redacted from every report.
-SECRET_KEYS = frozenset(
-    {"secret_base64", "client_secret", "registrationCode", "access_token", "password", "api_token", "token"}
-)
-
-
-@dataclass(frozen=True)
-class VipProfile:
-    base_url: str
-    operator_id: str
-    secrets_base64: tuple[str, ...]  # the operator's keys: one, or two while they rotate
-    audience: str
-    bank_accounts_toggle: bool
-    accounts: Mapping[str, Mapping[str, str]]
-
-    @property
-    def secret_base64(self) -> str:
-        """The first key: the suite signs its documented cases with it."""
-        return self.secrets_base64[0]
-
-
-@dataclass(frozen=True)
-class PaytronixProfile:
-    base_url: str
-    release: str
-    methods: tuple[str, ...]
-    client_id: str
-    client_secret: str
-    merchant_id: int
-    cards: Mapping[str, Mapping[str, str]]
-
-
-@dataclass(frozen=True)
-class ValkyrieProfile:
-    base_url: str
-    api_token: str
-    provider: str
-    players: Mapping[str, Mapping[str, str]]
 
 
 @dataclass(frozen=True)
 class Profile:
-    """A validated profile; sections are None for the APIs the system does not implement."""
+    """A validated profile: a section for each API the system implements, in the order the APIs are listed."""
 
     path: str
     sha256: str
-    vip_connect: VipProfile | None
-    paytronix: PaytronixProfile | None
-    valkyrie: ValkyrieProfile | None
+    sections: Mapping[str, Section]
     # The environment variable a value came from, by dotted key, for values given as a whole "${NAME}".
     variables: Mapping[str, str] = field(default_factory=dict)
 
-    def section(self, api: str) -> VipProfile | PaytronixProfile | ValkyrieProfile | None:
-        return {"vip-connect": self.vip_connect, "paytronix": self.paytronix, "valkyrie": self.valkyrie}[api]
+    def section(self, api: str) -> Section | None:
+        return self.sections.get(api)
 
     @property
     def apis(self) -> list[str]:
-        return [api for api in API_NAMES if self.section(api) is not None]
+        return list(self.sections)
 
 
-def load_profile(path: str | Path, environ: Mapping[str, str] | None = None) -> Profile:
-    """Read, substitute and validate a profile; raises ProfileError naming the file and the key."""
+def load_profile(
+    path: str | Path, environ: Mapping[str, str] | None = None, *, apis: Sequence[ConformanceApi] = APIS
+) -> Profile:
+    """Read, substitute and validate a profile with a section for some of ``apis``; raises ProfileError naming the
+    file and the key."""
     file = str(path)
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise ProfileError(file, "(file)", f"cannot be read: {exc.strerror or exc}") from None
     try:
-        data = yaml.load(raw.decode("utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
+        data = yaml.load(raw.decode("utf-8"), Loader=UniqueKeyLoader)  # a SafeLoader subclass
     except UnicodeDecodeError:
         raise ProfileError(file, "(file)", "expected UTF-8 text") from None
     except yaml.YAMLError as exc:
@@ -100,36 +63,17 @@ def load_profile(path: str | Path, environ: Mapping[str, str] | None = None) -> 
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         raise ProfileError(file, where, f"expected valid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict):
-        raise ProfileError(file, "(top level)", "expected a mapping with vip-connect, paytronix and/or valkyrie")
+        names = [api.name for api in apis]
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and/or {names[-1]}"
+        raise ProfileError(file, "(top level)", f"expected a mapping with {listed}")
     variables: dict[str, str] = {}
     data = _substitute(data, os.environ if environ is None else environ, file, [], variables)
-    error = best_match(_validator().iter_errors(data))
+    error = best_match(_validator(apis).iter_errors(data))
     if error is not None:
-        key, problem = _explain(error)
+        key, problem = _explain(error, frozenset().union(*(api.secret_keys for api in apis)))
         raise ProfileError(file, key, problem)
-    if "vip-connect" in data:
-        secrets = data["vip-connect"]["secret_base64"]
-        for index, secret in enumerate([secrets] if isinstance(secrets, str) else secrets):
-            key = "vip-connect.secret_base64" + ("" if isinstance(secrets, str) else f"[{index}]")
-            try:
-                base64.b64decode(secret, validate=True)
-            except (binascii.Error, ValueError):
-                raise ProfileError(file, key, "expected valid base64, got a value that does not decode") from None
-    return _build(file, hashlib.sha256(raw).hexdigest(), data, variables)
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Refuses a key given twice in one mapping; PyYAML would silently keep the last (a whole second section)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                mark = key_node.start_mark
-                raise yaml.constructor.ConstructorError(None, None, f"the key {key!r} is given twice", mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    sections = {api.name: api.read_section(data[api.name], file) for api in apis if api.name in data}
+    return Profile(file, hashlib.sha256(raw).hexdigest(), sections, variables)
 
 
 def _substitute(value: Any, environ: Mapping[str, str], file: str, path: list[str], variables: dict[str, str]) -> Any:
@@ -157,17 +101,25 @@ def _dotted(path: list[str]) -> str:
     return ".".join(path).replace(".[", "[") or "(top level)"
 
 
-def _validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(_SCHEMA_PATH.read_text(encoding="utf-8")))
+def _validator(apis: Sequence[ConformanceApi]) -> Draft202012Validator:
+    """The profile's schema: the shared definitions, and each API's section by the schema it brings."""
+    root = json.loads(_SCHEMA_PATH.read_text(encoding="utf-8"))
+    registry: Registry[Any] = Registry()
+    root["properties"] = {}
+    for api in apis:
+        uri = api.profile_schema.get("$id", f"{api.name}.profile.schema.json")
+        registry = registry.with_resource(uri, DRAFT202012.create_resource(api.profile_schema))
+        root["properties"][api.name] = {"$ref": uri}
+    return Draft202012Validator(root, registry=registry)
 
 
-def _explain(error: ValidationError) -> tuple[str, str]:
+def _explain(error: ValidationError, secret_keys: frozenset[str]) -> tuple[str, str]:
     """The key at fault and 'expected ..., got ...' for a schema error of the profile."""
     # absolute_path: an error found inside a oneOf/anyOf branch keeps the key of the value it concerns.
     path = [str(part) if not isinstance(part, int) else f"[{part}]" for part in error.absolute_path]
     schema = error.schema if isinstance(error.schema, dict) else {}
     kind, instance = str(error.validator), error.instance
-    if any(part.split("[", 1)[0] in SECRET_KEYS for part in path):
+    if any(part.split("[", 1)[0] in secret_keys for part in path):
         # A credential is not echoed, even a malformed one: the terminal may be shared or logged.
         expected = schema.get("description") or f"a valid {path[-1]}"
         if isinstance(instance, str):
@@ -194,45 +146,3 @@ def _explain(error: ValidationError) -> tuple[str, str]:
     elif kind == "type":
         expected = f"a value of type {error.validator_value}"
     return _dotted(path), f"expected {expected}, got {instance!r}"
-
-
-def _build(file: str, digest: str, data: dict[str, Any], variables: dict[str, str]) -> Profile:
-    vip = data.get("vip-connect")
-    ptx = data.get("paytronix")
-    valk = data.get("valkyrie")
-    return Profile(
-        path=file,
-        sha256=digest,
-        vip_connect=VipProfile(
-            base_url=vip["base_url"].rstrip("/"),
-            operator_id=vip["operator_id"],
-            secrets_base64=(vip["secret_base64"],)
-            if isinstance(vip["secret_base64"], str)
-            else tuple(vip["secret_base64"]),
-            audience=vip.get("audience", "vip-api"),
-            bank_accounts_toggle=vip["bank_accounts_toggle"],
-            accounts=vip["accounts"],
-        )
-        if vip
-        else None,
-        paytronix=PaytronixProfile(
-            base_url=ptx["base_url"].rstrip("/"),
-            release=ptx.get("release", "25.33"),
-            methods=tuple(ptx.get("methods", ["POST", "GET"])),
-            client_id=ptx["client_id"],
-            client_secret=ptx["client_secret"],
-            merchant_id=ptx["merchant_id"],
-            cards=ptx["cards"],
-        )
-        if ptx
-        else None,
-        valkyrie=ValkyrieProfile(
-            base_url=valk["base_url"].rstrip("/"),
-            api_token=valk["api_token"],
-            provider=valk["provider"],
-            players=valk["players"],
-        )
-        if valk
-        else None,
-        variables=variables,
-    )

@@ -1,11 +1,11 @@
 """Redaction: every secret of a profile, and every value derived from one, is named in reports, never shown.
 
-Reports are handed to partners, so the VIP keys, the Paytronix client secret, registration codes, access tokens
-and passwords, the Valkyrie api token and session tokens, every JWT the suite mints and every near miss derived
-from a secret are replaced wherever they appear, whatever key they sit under: as sent, JSON-escaped, HTML- or
-XML-escaped, URL-encoded, in base64 (alone, or inside a longer base64 text such as a Basic header). A value shorter
-than 8 characters is replaced only where it stands as a whole token, so that a 6-digit registration code does not
-garble the card number that ends with the same digits.
+Reports are handed to partners, so every secret a profile section declares (signing keys, client secrets,
+registration codes, access tokens, passwords, api and session tokens), every JWT the suite mints and every near
+miss derived from a secret are replaced wherever they appear, whatever key they sit under: as sent, JSON-escaped,
+HTML- or XML-escaped, URL-encoded, in base64 (alone, or inside a longer base64 text such as a Basic header). A
+value shorter than 8 characters is replaced only where it stands as a whole token, so that a 6-digit registration
+code does not garble the card number that ends with the same digits.
 """
 
 from __future__ import annotations
@@ -16,20 +16,22 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import escape as html_escape
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape as xml_escape
 
 from conformance.near_miss import near_misses
-from conformance.profile import Profile
+from conformance.profile_secrets import ProfileSecret
 
-# A JWT: three base64url parts, the first a JSON object ('{"' is 'eyJ'). The suite mints them from the VIP keys.
+if TYPE_CHECKING:
+    from conformance.profile import Profile
+
+# A JWT: three base64url parts, the first a JSON object ('{"' is 'eyJ'). The suite mints them from signing keys.
 # A token cut short (an answer quoted up to a length) still counts from its first dot on: its signature may be there.
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?")
 JWT_VARIABLE = "VIP_JWT"
 # Shorter values are replaced only as whole tokens.
 SHORT = 8
-_PREFIXES = {"vip-connect": "VIP", "paytronix": "PTX", "valkyrie": "VALKYRIE"}
-_CONTAINERS = {"cards", "players"}
 _ALNUM = "A-Za-z0-9"
 
 
@@ -38,7 +40,7 @@ class Variable:
     """A shell variable that stands for one secret of the profile."""
 
     name: str
-    key: str  # the profile key whose value it holds, e.g. paytronix.client_secret
+    key: str  # the profile key whose value it holds
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,8 @@ class Redactor:
 
     def __init__(self, secrets: Sequence[Secret], keys: Sequence[bytes] = (), key_variables: Sequence[str] = ()):
         self.secrets = list(secrets)
-        self.keys = list(keys)  # the decoded VIP keys, to tell how a JWT was signed
-        self.key_variables = list(key_variables)  # the variable of each VIP key's base64 text
+        self.keys = list(keys)  # the decoded signing keys, to tell how a JWT was signed
+        self.key_variables = list(key_variables)  # the variable of each signing key's base64 text
         self._by_value: dict[str, Secret] = {}
         forms: dict[str, str] = {}
         for secret in self.secrets:
@@ -70,19 +72,21 @@ class Redactor:
 
     @classmethod
     def for_profile(cls, profile: Profile) -> Redactor:
+        """Every secret each section of ``profile`` declares, its near misses and the forms derived from it."""
+        declared = [secret for section in profile.sections.values() for secret in section.secrets()]
         secrets: list[Secret] = []
         key_secrets: list[Secret] = []
-        for key, value in _secret_values(profile):
-            variable = Variable(profile.variables.get(key) or _variable_name(key), key)
-            secret = Secret(value, variable, f"${{{variable.name}}}", f"${variable.name}")
+        for declaration in declared:
+            variable = Variable(profile.variables.get(declaration.key) or declaration.variable, declaration.key)
+            secret = Secret(declaration.value, variable, f"${{{variable.name}}}", f"${variable.name}")
             secrets.append(secret)
-            if key.startswith("vip-connect.secret_base64"):
+            if declaration.signing_key:
                 key_secrets.append(secret)
                 continue
-            for near in near_misses(value, upper_case=True):
+            for near in near_misses(declaration.value, upper_case=True):
                 label = f"[{variable.name}, {near.kind}]"
                 secrets.append(Secret(near.value, variable, near.expansion(variable.name), label))
-        secrets += _basic_credentials(profile, secrets)
+        secrets += _basic_credentials(declared, secrets)
         secrets += _key_forms(key_secrets)
         keys = [base64.b64decode(secret.value) for secret in key_secrets]
         return cls(secrets, keys, [secret.variable.name for secret in key_secrets])
@@ -111,57 +115,20 @@ class Redactor:
             yield text[start:]
 
 
-def _secret_values(profile: Profile) -> Iterator[tuple[str, str]]:
-    """(profile key, value) of every secret of the profile."""
-    vip, ptx, valk = profile.vip_connect, profile.paytronix, profile.valkyrie
-    if vip is not None:
-        for index, secret in enumerate(vip.secrets_base64):
-            yield "vip-connect.secret_base64" + (f"[{index}]" if len(vip.secrets_base64) > 1 else ""), secret
-    if ptx is not None:
-        yield "paytronix.client_secret", ptx.client_secret
-        for name, card in ptx.cards.items():
-            for field in ("registrationCode", "access_token", "password"):
-                if card.get(field):
-                    yield f"paytronix.cards.{name}.{field}", card[field]
-    if valk is not None:
-        yield "valkyrie.api_token", valk.api_token
-        for name, player in valk.players.items():
-            if player.get("token"):
-                yield f"valkyrie.players.{name}.token", player["token"]
-
-
-def _variable_name(key: str) -> str:
-    """paytronix.cards.active.registrationCode -> PTX_ACTIVE_REGISTRATION_CODE; a second item gets _2."""
-    api, *rest = key.split(".")
-    words = [_PREFIXES[api]]
-    for part in rest:
-        if part in _CONTAINERS:
-            continue
-        name, _, index = part.partition("[")
-        # A Valkyrie player's token is a session token.
-        name = "session_token" if name == "token" and "players" in rest else name
-        words.append(re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).replace("-", "_").upper())
-        if index and index.rstrip("]") != "0":
-            words.append(str(int(index.rstrip("]")) + 1))
-    return "_".join(words)
-
-
-def _basic_credentials(profile: Profile, secrets: list[Secret]) -> list[Secret]:
-    """The Basic header values of the client id with the client secret and each near miss of it."""
-    section = profile.paytronix
-    if section is None:
-        return []
+def _basic_credentials(declared: list[ProfileSecret], secrets: list[Secret]) -> list[Secret]:
+    """The Basic header values of each Basic password, and of each near miss of it, with its user."""
+    users = {declaration.key: declaration.basic_user for declaration in declared if declaration.basic_user}
     derived = []
     for secret in secrets:
-        if secret.variable.key == "paytronix.client_secret":
-            pair = base64.b64encode(f"{section.client_id}:{secret.value}".encode()).decode()
-            label = f"[Basic credentials {section.client_id}:{secret.label}]"
-            derived.append(Secret(pair, secret.variable, "", label))
+        user = users.get(secret.variable.key)
+        if user is not None:
+            pair = base64.b64encode(f"{user}:{secret.value}".encode()).decode()
+            derived.append(Secret(pair, secret.variable, "", f"[Basic credentials {user}:{secret.label}]"))
     return derived
 
 
 def _key_forms(key_secrets: list[Secret]) -> list[Secret]:
-    """The decoded VIP keys as hex and as base64url: forms a system might echo."""
+    """The decoded signing keys as hex and as base64url: forms a system might echo."""
     derived = []
     for secret in key_secrets:
         key = base64.b64decode(secret.value)

@@ -6,11 +6,9 @@ import json
 from typing import Any
 from xml.etree import ElementTree
 
-from conformance.checks import checks_for
+from balancekit.requirements import Level
 from conformance.evidence import Evidence, clean_data
-from conformance.requirements import SEED_TITLES, Level
-from conformance.results import EXIT_FAILED, EXIT_NO_VERDICT, Outcome, RequirementResult
-from conformance.runner import Run
+from conformance.results import EXIT_FAILED, EXIT_NO_VERDICT, Outcome, RequirementResult, Run
 
 VERDICTS = {0: "PASSED", EXIT_FAILED: "FAILED", EXIT_NO_VERDICT: "NO VERDICT"}
 
@@ -24,14 +22,6 @@ def verdict_line(run: Run) -> str:
     if errors:
         parts.append(f"{errors} without a verdict")
     return f"{VERDICTS[run.exit_code]} ({', '.join(parts)}), exit {run.exit_code}"
-
-
-def source_label(source: str) -> str:
-    """The short form of a source for one-line output: the seed page (title and file), the URL, or 'decision'."""
-    if source.startswith("decision:"):
-        return "decision"
-    seed = source.split(": ", 1)[0]
-    return f"{SEED_TITLES[seed]}, {seed}" if seed in SEED_TITLES else source
 
 
 def never_answered(run: Run, api: str) -> bool:
@@ -79,7 +69,8 @@ def text_summary(run: Run) -> str:
 
 def failure_lines(result: RequirementResult, evidence: Evidence) -> list[str]:
     requirement = result.requirement
-    lines = [f"\n{requirement.id} ({requirement.level.value}, {source_label(requirement.source)}): {requirement.title}"]
+    label = evidence.source_label(requirement.source)
+    lines = [f"\n{requirement.id} ({requirement.level.value}, {label}): {requirement.title}"]
     for finding in result.failures:
         lines.append(f"  Check:      {finding.check}")
         request = evidence.request(finding)
@@ -129,7 +120,7 @@ def _json_data(run: Run, evidence: Evidence) -> dict[str, Any]:
                 "level": result.requirement.level.value,
                 "title": result.requirement.title,
                 "source": result.requirement.source,
-                "checks": [check.name for check in checks_for(result.requirement.id)],
+                "checks": evidence.checks_of(result.requirement.id),
                 "outcome": result.outcome.value,
                 "reason": result.reason,
                 "findings": [

@@ -1,9 +1,9 @@
 """A request as a bash script a reader can paste: curl with each secret as a shell variable, minted JWTs with how
 to mint them.
 
-``-H "Authorization: Bearer ${VALKYRIE_API_TOKEN}"``, ``-u "client:${PTX_CLIENT_SECRET}"``, a JSON body as
-``'{"registrationCode": "'"${PTX_ACTIVE_REGISTRATION_CODE}"'"}'``, a near miss as an expansion of its secret's
-variable (``"${PTX_CLIENT_SECRET%?}"``), a GET query carrying a secret as ``-G --data-urlencode``. Values stay in the
+``-H "Authorization: Bearer ${ACME_API_TOKEN}"``, ``-u "client:${ACME_CLIENT_SECRET}"``, a JSON body as
+``'{"registrationCode": "'"${ACME_ACTIVE_REGISTRATION_CODE}"'"}'``, a near miss as an expansion of its secret's
+variable (``"${ACME_CLIENT_SECRET%?}"``), a GET query carrying a secret as ``-G --data-urlencode``. Values stay in the
 variables; the report says which variables to set.
 """
 

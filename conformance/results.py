@@ -1,13 +1,24 @@
-"""What a run found: findings per requirement, each requirement's outcome, and the verdict."""
+"""What a run found: findings per requirement, each requirement's outcome, the verdict and the run itself.
+
+The runner fills these; the reports read them and nothing else of the run.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+from importlib import metadata
+from typing import TYPE_CHECKING
 
-from conformance.requirements import Level, Requirement
+from balancekit.requirements import Level, Requirement, Untestable
+from conformance.options import Options
 from conformance.transport import Exchange
+
+if TYPE_CHECKING:
+    from conformance.catalogue import Catalogue
+    from conformance.profile import Profile
 
 EXIT_PASSED, EXIT_FAILED, EXIT_NO_VERDICT = 0, 1, 2
 
@@ -32,6 +43,26 @@ class Finding:
     curl: str = ""  # for findings whose request is not an Exchange (generated requests): the command as sent
 
 
+@dataclass(frozen=True)
+class NotTested:
+    """A check could not test ``requirement``: the profile lacks what it needs, say."""
+
+    requirement: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class NoVerdict:
+    """What a check or the generated requests were for has no verdict: they could not run to their end."""
+
+    requirement: str
+    reason: str
+
+
+# What a check yields.
+Item = Finding | NotTested | NoVerdict
+
+
 @dataclass
 class RequirementResult:
     requirement: Requirement
@@ -49,22 +80,24 @@ class Results:
 
     def __init__(self, requirements: Iterable[Requirement]) -> None:
         self.requirements = list(requirements)
+        self._by_id = {requirement.id: requirement for requirement in self.requirements}
         self._findings: dict[str, list[Finding]] = {requirement.id: [] for requirement in self.requirements}
         self._not_tested: dict[str, str] = {}
         self._errors: dict[str, str] = {}
 
+    def record(self, item: Item) -> None:
+        if isinstance(item, Finding):
+            self.add(item)
+        elif isinstance(item, NotTested):
+            self.not_tested(item.requirement, item.reason)
+        else:
+            self.error(item.requirement, item.reason)
+
+    def requirement(self, requirement_id: str) -> Requirement:
+        return self._by_id[requirement_id]
+
     def add(self, finding: Finding) -> None:
         self._findings[finding.requirement].append(finding)
-
-    def merge(self, other: Results) -> None:
-        """Take the findings, untested reasons and errors of ``other`` (a run in another process)."""
-        for findings in other._findings.values():
-            for finding in findings:
-                self.add(finding)
-        for requirement, reason in other._not_tested.items():
-            self.not_tested(requirement, reason)
-        for requirement, reason in other._errors.items():
-            self.error(requirement, reason)
 
     def has_findings(self, requirement: str) -> bool:
         return bool(self._findings[requirement])
@@ -98,3 +131,29 @@ def verdict(results: list[RequirementResult], *, strict: bool) -> int:
     if any(result.outcome is Outcome.ERROR for result in results):
         return EXIT_NO_VERDICT
     return EXIT_PASSED
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@dataclass
+class Run:
+    """Everything a report needs: the profile and options, what each requirement came to, the catalogue it was
+    judged by (titles of the seeds, the checks of each requirement) and what makes the run reproducible."""
+
+    profile: Profile
+    options: Options
+    catalogue: Catalogue
+    started: datetime
+    duration: float
+    results: list[RequirementResult]
+    exit_code: int
+    spec_hashes: dict[str, str]
+    untestable: list[Untestable]
+    systems_down: dict[str, str] = field(default_factory=dict)
+    tool_version: str = field(default_factory=lambda: _version("balance-sandbox-kit"))
+    schemathesis_version: str = field(default_factory=lambda: _version("schemathesis"))

@@ -3,149 +3,127 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from importlib import metadata
 
-import schemathesis
+import httpx
 
-from conformance import paytronix_checks, valkyrie_checks, vip_checks
-from conformance.checks import REGISTRY, ApiContext, Check, SystemDownError, guard
-from conformance.generative import requirement_ids, run_generated
+from balancekit.clock import Clock, wall_clock
+from balancekit.specs import spec_sha256
+from conformance.api import Check, ConformanceApi
+from conformance.apis import APIS
+from conformance.catalogue import Catalogue
+from conformance.context import ApiContext, SystemDownError
+from conformance.generated import run_generated
+from conformance.generated.requirements import requirement_ids
+from conformance.options import Options
 from conformance.profile import Profile
-from conformance.requirements import BY_ID, REQUIREMENTS, SEED_APIS, UNTESTABLE, Untestable
-from conformance.results import RequirementResult, Results, verdict
-from conformance.specs import spec_sha256
-from conformance.transport import BudgetSpentError, Client
+from conformance.results import Results, Run, verdict
+from conformance.transport import BudgetSpentError, Client, TransportError
 
-CONTEXTS: dict[str, Callable[..., ApiContext]] = {
-    "vip-connect": vip_checks.VipContext,
-    "paytronix": paytronix_checks.PaytronixContext,
-    "valkyrie": valkyrie_checks.ValkyrieContext,
-}
+Progress = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class Options:
-    apis: list[str]
-    seed: int
-    max_examples: int = 25
-    timeout: float = 10.0
-    budget: float = 600.0
-    strict: bool = False
-    # Off only in the suite's own tests of documented cases, where the generated phase adds time and no signal.
-    generated: bool = True
-
-
-@dataclass
-class Run:
-    """Everything a report needs."""
-
-    profile: Profile
-    options: Options
-    started: datetime
-    duration: float
-    results: list[RequirementResult]
-    exit_code: int
-    spec_hashes: dict[str, str]
-    untestable: list[Untestable]
-    systems_down: dict[str, str] = field(default_factory=dict)
-    tool_version: str = ""
-    schemathesis_version: str = schemathesis.__version__
-
-
-def tool_version() -> str:
-    try:
-        return metadata.version("balance-sandbox-kit")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def run(profile: Profile, options: Options, progress: Callable[[str], None] = lambda line: None) -> Run:
-    started, clock = datetime.now(UTC), time.monotonic()
-    deadline = clock + options.budget
-    requirements = [requirement for requirement in REQUIREMENTS if requirement.api in options.apis]
-    results = Results(requirements)
+def run(
+    profile: Profile,
+    options: Options,
+    progress: Progress = lambda line: None,
+    *,
+    apis: Sequence[ConformanceApi] = APIS,
+    transport: httpx.BaseTransport | None = None,
+    clock: Clock = wall_clock,
+) -> Run:
+    """Certify the system of ``profile`` for ``options.apis`` of ``apis``. ``transport`` replaces the network of the
+    suite's own requests (tests); ``clock`` gives the time that minted tokens and expiry windows start from."""
+    started, began = datetime.now(UTC), time.monotonic()
+    deadline = began + options.budget
+    catalogue = Catalogue(apis)
+    results = Results(requirement for requirement in catalogue.requirements if requirement.api in options.apis)
     # No request outlives the budget: each one's deadline is cut at its end.
-    client = Client(options.timeout, ends_at=deadline)
+    client = Client(options.timeout, ends_at=deadline, transport=transport)
     systems_down: dict[str, str] = {}
     try:
-        for api in options.apis:
-            section = profile.section(api)
+        for name in options.apis:
+            api, section = catalogue.api(name), profile.section(name)
             assert section is not None
-            progress(f"{api}: {section.base_url}")
-            context = CONTEXTS[api](section, client, results, options.seed)
-            unfinished = _run_cases(api, context, results, deadline, progress)
+            progress(f"{name}: {section.base_url}")
+            context = api.new_context(section, client, options.seed, clock)
+            unfinished = _run_checks(api, context, results, deadline, progress)
             if context.down_reason:
-                systems_down[api] = context.down_reason
-                _leave_without_verdict(api, results, f"no verdict: the system stopped answering: {context.down_reason}")
+                systems_down[name] = context.down_reason
+                reason = f"no verdict: the system stopped answering: {context.down_reason}"
+                _leave_without_verdict(api, catalogue, results, reason)
             elif unfinished or time.monotonic() > deadline:
                 spent = f"not run: the budget of {options.budget:g} s was spent"
-                progress(f"{api}: the budget of {options.budget:g} s was spent; what did not run has no verdict")
+                progress(f"{name}: the budget of {options.budget:g} s was spent; what did not run has no verdict")
                 # A requirement some of whose checks did not run has no verdict, whatever the others found.
                 for check in unfinished:
                     results.error(check.requirement, spent)
-                _leave_without_verdict(api, results, spent)
+                _leave_without_verdict(api, catalogue, results, spent)
             elif not options.generated:
                 for requirement_id in requirement_ids(api):
                     results.not_tested(requirement_id, "generated requests were not run")
             else:
-                progress(f"{api}: generated requests (schemathesis, seed {options.seed})")
-                run_generated(
+                progress(f"{name}: generated requests (schemathesis, seed {options.seed})")
+                for item in run_generated(
                     api,
                     section,
-                    results,
-                    seed=options.seed,
-                    max_examples=options.max_examples,
-                    timeout=options.timeout,
-                    deadline=deadline,
+                    options,
+                    budget_left=deadline - time.monotonic(),
+                    clock=clock,
                     progress=lambda line: progress(f"  {line}"),
-                )
+                ):
+                    results.record(item)
     finally:
         client.close()
     outcomes = results.all()
     return Run(
         profile=profile,
         options=options,
+        catalogue=catalogue,
         started=started,
-        duration=time.monotonic() - clock,
+        duration=time.monotonic() - began,
         results=outcomes,
         exit_code=verdict(outcomes, strict=options.strict),
-        spec_hashes={api: spec_sha256(api) for api in options.apis},
-        untestable=[item for item in UNTESTABLE if SEED_APIS[item.seed] in options.apis],
+        spec_hashes={name: spec_sha256(catalogue.api(name).spec_path) for name in options.apis},
+        untestable=[item for api in catalogue.apis if api.name in options.apis for item in api.untestable],
         systems_down=systems_down,
-        tool_version=tool_version(),
     )
 
 
-def _run_cases(
-    api: str, context: ApiContext, results: Results, deadline: float, progress: Callable[[str], None]
+def _run_checks(
+    api: ConformanceApi, context: ApiContext, results: Results, deadline: float, progress: Progress
 ) -> list[Check]:
-    """Run the API's documented-case checks; return those that did not run to their end."""
-    checks = [check for check in REGISTRY if check.run is not None and BY_ID[check.requirement].api == api]
+    """Run the API's documented-case checks, recording what each yields; return those that did not run to their
+    end."""
+    checks = [check for check in api.checks if check.run is not None]
     for index, check in enumerate(checks):
         if context.down_reason or time.monotonic() > deadline:
             return checks[index:]
-        before = results.outcome(BY_ID[check.requirement]).failures
+        requirement = results.requirement(check.requirement)
+        before = len(results.outcome(requirement).failures)
         assert check.run is not None
         try:
-            guard(context, check.requirement, check.run)
+            for item in check.run(context):
+                results.record(item)
         except SystemDownError:
             return checks[index:]
+        except TransportError as problem:
+            # A transport problem leaves the check's requirement without a verdict instead of ending the run.
+            results.error(check.requirement, f"no verdict: {problem}")
         except BudgetSpentError as spent:
             results.error(check.requirement, f"no verdict: {spent}, before this check could finish")
             progress(f"  {check.requirement:<30} {check.name} ... NO VERDICT: {spent}")
             return checks[index:]
-        outcome = results.outcome(BY_ID[check.requirement])
-        state = "FAILED" if len(outcome.failures) > len(before) else outcome.outcome.value
+        outcome = results.outcome(requirement)
+        state = "FAILED" if len(outcome.failures) > before else outcome.outcome.value
         progress(f"  {check.requirement:<30} {check.name} ... {state}")
     return []
 
 
-def _leave_without_verdict(api: str, results: Results, reason: str) -> None:
-    for requirement in REQUIREMENTS:
-        if requirement.api == api and not results.has_findings(requirement.id):
+def _leave_without_verdict(api: ConformanceApi, catalogue: Catalogue, results: Results, reason: str) -> None:
+    for requirement in catalogue.requirements:
+        if requirement.api == api.name and not results.has_findings(requirement.id):
             results.error(requirement.id, reason)
     for requirement_id in requirement_ids(api):
         results.error(requirement_id, reason)

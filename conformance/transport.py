@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 
+from balancekit.safe_text import one_line
 from conformance.deadline import DeadlineTransport, request_deadline
 from conformance.decoding import ACCEPT_ENCODING, BoundedDecoder, DecodingError
-from conformance.safe_text import one_line
 
 # Documented answers are a few kilobytes; anything past this (decoded) is read no further.
 MAX_BODY_BYTES = 1024 * 1024

@@ -1,4 +1,4 @@
-"""Sandbox mock server for VIP Connect account lookup, Paytronix accountInformation and Valkyrie PAM getBalance."""
+"""Sandbox mock server of the kit's account-balance APIs: specs and fixtures served over HTTP."""
 
 import warnings
 
@@ -7,8 +7,10 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
     import connexion  # noqa: F401
 
+from mockserver.api import MockApi, Service
+from mockserver.apis import APIS
 from mockserver.app import create_app
 from mockserver.errors import FixtureError
 from mockserver.fixtures import Fixtures, load_fixtures
 
-__all__ = ["FixtureError", "Fixtures", "create_app", "load_fixtures"]
+__all__ = ["APIS", "FixtureError", "Fixtures", "MockApi", "Service", "create_app", "load_fixtures"]

@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from mockserver.apis import APIS
 from mockserver.app import FIXTURES_ENV, LOG_LEVEL_ENV, create_app
 from mockserver.errors import FixtureError
 from mockserver.fixtures import load_fixtures
@@ -55,10 +56,16 @@ def _positive(kind: type[int] | type[float], what: str) -> Any:
     return parse
 
 
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = commands.add_parser("serve", help="serve the three APIs under /vip-connect, /paytronix and /valkyrie")
+    prefixes = [api.prefix for api in APIS]
+    count = _NUMBERS[len(APIS)] if len(APIS) < len(_NUMBERS) else str(len(APIS))
+    served = f"serve the {count} APIs under {', '.join(prefixes[:-1])} and {prefixes[-1]}"
+    serve = commands.add_parser("serve", help=served)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument(
         "--port", type=_port, default=8000, help="port to bind, 0 for any free one (default: %(default)s)"
@@ -67,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--fixtures",
         metavar="DIR",
         default=str(FIXTURES_DIR),
-        help="directory with vip-connect.yaml, paytronix.yaml, valkyrie.yaml (default: the bundled ones)",
+        help=f"directory with {', '.join(f'{api.name}.yaml' for api in APIS)} (default: the bundled ones)",
     )
     serve.add_argument(
         "--workers", type=_workers, default=1, help="worker processes sharing the port (default: %(default)s)"
@@ -176,9 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mockserver: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
         return EXIT_USAGE
     host, port = listener.getsockname()[:2]
-    announcement = (
-        f"mockserver: serving /vip-connect /paytronix /valkyrie on http://{host}:{port} (fixtures: {args.fixtures})"
-    )
+    prefixes = " ".join(api.prefix for api in APIS)
+    announcement = f"mockserver: serving {prefixes} on http://{host}:{port} (fixtures: {args.fixtures})"
     options = _server_options(args)
     if args.workers == 1:
         config = uvicorn.Config(create_app(fixtures), **options)

@@ -2,7 +2,7 @@
 
 jsonschema_rs is at least as strict as Python's jsonschema on these specs (it anchors patterns at the very end and
 checks more formats), never more lenient. So an instance it accepts is valid, and only an instance it refuses goes
-to the Python validator, which gives the verdict and the message exactly as before. tests/test_compiled_schemas.py
+to the Python validator, which gives the verdict and the message exactly as before. tests/test_mock_compiled_schemas.py
 holds that property on generated inputs.
 """
 
@@ -12,17 +12,25 @@ from typing import Any
 
 import jsonschema_rs
 
-# Schemas are the spec's own dicts, alive as long as the app; each entry keeps its schema so ids are never reused.
-_VALIDATORS: dict[int, tuple[Any, jsonschema_rs.Draft4Validator]] = {}
 
+class CompiledSchemas:
+    """The compiled validators of one app, one per schema it validates with."""
 
-def surely_valid(schema: Any, instance: Any) -> bool:
-    """True when ``instance`` is valid against ``schema``; False means 'ask the Python validator'."""
-    entry = _VALIDATORS.get(id(schema))
-    if entry is None or entry[0] is not schema:
-        entry = (schema, jsonschema_rs.Draft4Validator(_without_components(schema), validate_formats=True))
-        _VALIDATORS[id(schema)] = entry
-    return bool(entry[1].is_valid(instance))
+    def __init__(self) -> None:
+        # Schemas are the spec's own dicts, alive as long as the app; each entry keeps its schema so that an id is
+        # never taken for another schema's.
+        self._validators: dict[int, tuple[Any, jsonschema_rs.Draft4Validator]] = {}
+
+    def surely_valid(self, schema: Any, instance: Any) -> bool:
+        """True when ``instance`` is valid against ``schema``; False means 'ask the Python validator'."""
+        entry = self._validators.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            entry = (schema, jsonschema_rs.Draft4Validator(_without_components(schema), validate_formats=True))
+            self._validators[id(schema)] = entry
+        return bool(entry[1].is_valid(instance))
+
+    def __len__(self) -> int:
+        return len(self._validators)
 
 
 def _without_components(schema: Any) -> Any:

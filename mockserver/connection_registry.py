@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Set
 from typing import Protocol
@@ -77,12 +76,14 @@ class ConnectionRegistry:
         self._sweep_handle = self._loop.call_later(SWEEP_EVERY, self._sweep) if self._connections else None
 
 
-_registries: weakref.WeakKeyDictionary[object, ConnectionRegistry] = weakref.WeakKeyDictionary()
+_REGISTRY = "mockserver_connection_registry"
 
 
 def registry_for(server_state: object, loop: asyncio.AbstractEventLoop, connections: Set[object]) -> ConnectionRegistry:
-    """The registry of the server whose state is ``server_state``."""
-    registry = _registries.get(server_state)
+    """The registry of the server whose state is ``server_state``: kept on that state (uvicorn's ServerState, one per
+    server), so that it lives and goes with its server."""
+    registry: ConnectionRegistry | None = getattr(server_state, _REGISTRY, None)
     if registry is None:
-        registry = _registries[server_state] = ConnectionRegistry(loop, connections)
+        registry = ConnectionRegistry(loop, connections)
+        setattr(server_state, _REGISTRY, registry)
     return registry

@@ -1,7 +1,8 @@
 """Each API's own error body for problems met around a handler: routing, auth, validation, crashes.
 
 Connexion's handlers are app-wide and answer ``application/problem+json``; no client of these APIs expects
-that, so one handler classifies the problem and the API owning the path prefix renders it in its own shape.
+that, so one handler classifies the problem and the API owning the path prefix renders it in its own shape (the
+renderer of its MockApi).
 """
 
 from __future__ import annotations
@@ -89,74 +90,6 @@ def _classify(exc: Exception) -> Problem:
     withheld = WithheldError(f"{type(exc).__name__} (its message is not logged: it may quote a client's value)")
     logger.error("unexpected error while answering a request", exc_info=withheld.with_traceback(exc.__traceback__))
     return Problem(500, "server", "The sandbox failed to answer this request.")
-
-
-_VIP_PATRON_MESSAGE = (
-    "We are unable to complete this request. Please contact our Customer Service Team at 1-800-500-1973."
-)
-_VIP_OPERATOR_MESSAGES = {
-    "auth": "The JWT token provided in the request is not valid.",
-    "route": "No such endpoint.",
-    "limit": "Request too large.",
-    "method": "Method not allowed.",
-    "server": "Internal error.",
-}
-
-
-def vip_connect_error(problem: Problem) -> Rendered:
-    """VIP's five-field error body. Its own codes are the HTTP status; an unsupported body type is a 400,
-    since the seed answers 400 for 'all other cases'."""
-    status = 400 if problem.kind == "media_type" else problem.status
-    body = {
-        "errorCode": str(status),
-        "transactionStage": "VIP Account Inquiry",
-        "operatorErrorMessage": _VIP_OPERATOR_MESSAGES.get(problem.kind, "Invalid request."),
-        "operatorDeclineDescription": problem.detail,
-        "patronErrorMessage": _VIP_PATRON_MESSAGE,
-    }
-    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if problem.kind == "auth" else {}
-    return status, body, headers
-
-
-def paytronix_error(errors: Mapping[str, Mapping[str, str]]) -> Renderer:
-    """Paytronix's failure body, with the fixture's codes for bad inputs and bad client credentials."""
-
-    def render(problem: Problem) -> Rendered:
-        if problem.kind == "auth":
-            body = {"result": "failure", **errors["invalid_client"]}
-            return 401, body, {"WWW-Authenticate": 'Basic realm="Paytronix sandbox"'}
-        codes = {
-            "route": "request.not_found",
-            "method": "request.method_not_allowed",
-            "server": "system.error",
-            "example": "request.unknown_example",
-            "limit": "request.too_large",
-        }
-        if problem.kind in codes:
-            body = {"result": "failure", "errorCode": codes[problem.kind], "errorMessage": problem.detail}
-            return problem.status, body, {}
-        invalid = errors["invalid_inputs"]
-        message = f"{invalid['errorMessage']} {problem.detail}"
-        return 400, {"result": "failure", "errorCode": invalid["errorCode"], "errorMessage": message}, {}
-
-    return render
-
-
-def pam_error(code: str, message: str) -> dict[str, Any]:
-    """The Valkyrie PAM error body."""
-    return {"status": "ERROR", "error": {"code": code, "message": message}}
-
-
-def valkyrie_error(problem: Problem) -> Rendered:
-    """The PAM body: a bad api token or session is a 401, a missing provider a 400, the rest undefined."""
-    if problem.kind == "auth":
-        return 401, pam_error("PAM_ERR_API_TOKEN", problem.detail), {}
-    if problem.parameter == "X-Player-Token":
-        return 401, pam_error("PAM_ERR_SESSION_NOT_FOUND", problem.detail), {}
-    if problem.parameter == "provider":
-        return 400, pam_error("PAM_ERR_MISSING_PROVIDER", problem.detail), {}
-    status = 400 if problem.kind == "media_type" else problem.status
-    return status, pam_error("PAM_ERR_UNDEFINED", problem.detail), {}
 
 
 def outside_apis_error(prefixes: list[str]) -> Renderer:

@@ -1,59 +1,65 @@
-"""Loads the three fixture files: YAML, then the fixture schema, then each API's own rules and spec schemas."""
+"""Loads the fixture file of each API: YAML, then the API's fixture schema, then its own rules and spec schemas."""
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
-from mockserver import paytronix, valkyrie, vip_connect
+from balancekit.strict_yaml import DuplicateKeyError, UniqueKeyLoader
+from mockserver.api import MockApi
+from mockserver.apis import APIS
 from mockserver.errors import FixtureError
-from mockserver.resources import FIXTURE_SCHEMA, FIXTURES_DIR
+from mockserver.resources import FIXTURES_DIR, SHARED_FIXTURE_SCHEMA
 from mockserver.schema_errors import key_path, raise_for_fixture, under
-from mockserver.specs import load_spec
 
 
-@dataclass(frozen=True)
-class Fixtures:
-    """The sandbox data of the three APIs, checked and indexed."""
+class Fixtures(Mapping[str, Any]):
+    """The sandbox data of each API, checked and indexed, by API name."""
 
-    vip_connect: vip_connect.VipSandbox
-    paytronix: paytronix.PaytronixSandbox
-    valkyrie: valkyrie.ValkyrieSandbox
+    def __init__(self, sandboxes: Mapping[str, Any]) -> None:
+        self._sandboxes = dict(sandboxes)
+
+    def __getitem__(self, api: str) -> Any:
+        return self._sandboxes[api]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sandboxes)
+
+    def __len__(self) -> int:
+        return len(self._sandboxes)
+
+    def __repr__(self) -> str:
+        return f"Fixtures({self._sandboxes!r})"
 
 
-_BUILDERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Any]] = {
-    "vip-connect": vip_connect.build_sandbox,
-    "paytronix": paytronix.build_sandbox,
-    "valkyrie": valkyrie.build_sandbox,
-}
-
-
-def load_fixtures(directory: Path | str = FIXTURES_DIR) -> Fixtures:
+def load_fixtures(directory: Path | str = FIXTURES_DIR, *, apis: Sequence[MockApi] = APIS) -> Fixtures:
     """Load ``<directory>/<api>.yaml`` for each API; raises FixtureError naming the file and the key."""
     directory = Path(directory)
     if not directory.is_dir():
         raise FixtureError(
-            "--fixtures",
-            "a directory holding vip-connect.yaml, paytronix.yaml and valkyrie.yaml",
-            f"{str(directory)!r}, which is not a directory",
+            "--fixtures", f"a directory holding {_listed(apis)}", f"{str(directory)!r}, which is not a directory"
         )
-    built = {name: _load_one(directory / f"{name}.yaml", name) for name in _BUILDERS}
-    return Fixtures(vip_connect=built["vip-connect"], paytronix=built["paytronix"], valkyrie=built["valkyrie"])
+    return Fixtures({api.name: _load_one(directory / f"{api.name}.yaml", api) for api in apis})
 
 
-def _load_one(path: Path, api: str) -> Any:
+def _listed(apis: Sequence[MockApi]) -> str:
+    """'a.yaml, b.yaml and c.yaml'."""
+    files = [f"{api.name}.yaml" for api in apis]
+    return files[0] if len(files) == 1 else f"{', '.join(files[:-1])} and {files[-1]}"
+
+
+def _load_one(path: Path, api: MockApi) -> Any:
     try:
         raw = _read_yaml(path)
         raise_for_fixture(_schema_validator(api).iter_errors(raw), under())
-        return _BUILDERS[api](raw, load_spec(api))
+        return api.build_sandbox(raw, api.spec)
     except FixtureError as error:
         raise error.in_file(str(path)) from None
 
@@ -66,7 +72,12 @@ def _read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError("(file)", "a readable UTF-8 file", str(exc)) from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)
+        data = yaml.load(text, Loader=UniqueKeyLoader)
+    except DuplicateKeyError as exc:
+        mark = exc.problem_mark
+        assert mark is not None
+        where = f"line {mark.line + 1}, column {mark.column + 1}"
+        raise FixtureError(where, "each key once in a mapping", f"{exc.key!r} twice") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
@@ -76,22 +87,6 @@ def _read_yaml(path: Path) -> Any:
         raise FixtureError("(top level)", "a mapping of keys", type(data).__name__)
     _refuse_non_finite(data, [])
     return data
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses a key given twice in one mapping, where PyYAML would keep the last silently."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                mark = key_node.start_mark
-                raise FixtureError(
-                    f"line {mark.line + 1}, column {mark.column + 1}", "each key once in a mapping", f"{key!r} twice"
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
 
 
 def _refuse_non_finite(value: Any, path: list[Any]) -> None:
@@ -106,8 +101,10 @@ def _refuse_non_finite(value: Any, path: list[Any]) -> None:
             _refuse_non_finite(item, [*path, index])
 
 
-@functools.cache
-def _schema_validator(api: str) -> Draft202012Validator:
-    schema = json.loads(FIXTURE_SCHEMA.read_text(encoding="utf-8"))
-    root = {"$ref": f"#/$defs/{api}", "$defs": schema["$defs"]}
-    return Draft202012Validator(root, format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _schema_validator(api: MockApi) -> Draft202012Validator:
+    # An API's schema refers to the shared definitions by their $id, whichever directory it sits in.
+    shared = json.loads(SHARED_FIXTURE_SCHEMA.read_text(encoding="utf-8"))
+    registry: Registry[Any] = Registry().with_resource(shared["$id"], Resource.from_contents(shared))
+    return Draft202012Validator(
+        api.fixture_schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )

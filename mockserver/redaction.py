@@ -6,35 +6,34 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from balancekit.safe_text import escape_char
+
 # Any client value the mock repeats (in an error message, the X-Correlation-ID echo, a log line) is cut to this
 # many characters; SECURITY.md documents it.
 ECHO_LIMIT = 128
 
-# Fields whose values identify or authenticate a person: never repeated in an error body or a log line. Names are
-# compared in lower case without '-' and '_', so `access_token`, `X-Player-Token` and `IdNumber` all match.
-_SENSITIVE_NAMES = frozenset(
-    {
-        "idnumber",
-        "ssn",
-        "vipaccountnumber",
-        "printedcardnumber",
-        "registrationcode",
-        "authorization",
-    }
-)
+# Fields whose values authenticate someone: never repeated in an error body or a log line, whatever the API. Each
+# API adds the fields that identify a person (its MockApi.identity_fields). Names are compared in lower case
+# without '-' and '_', so `access_token`, `X-Player-Token` and `IdNumber` all match.
+_SENSITIVE_NAMES = frozenset({"authorization"})
 _SENSITIVE_PARTS = ("password", "token", "secret", "jwt")
 
 
-def is_sensitive(name: object) -> bool:
-    """True when a field or parameter of this name holds a secret or an identity number."""
+def folded(name: str) -> str:
+    """A field name as sensitive names are compared: lower case, without '-' and '_'."""
+    return name.lower().replace("_", "").replace("-", "")
+
+
+def is_sensitive(name: object, identity_fields: frozenset[str] = frozenset()) -> bool:
+    """True when a field or parameter of this name holds a secret, or is one of ``identity_fields`` (folded)."""
     if not isinstance(name, str):
         return False
-    folded = name.lower().replace("_", "").replace("-", "")
-    return folded in _SENSITIVE_NAMES or any(part in folded for part in _SENSITIVE_PARTS)
+    name = folded(name)
+    return name in _SENSITIVE_NAMES or name in identity_fields or any(part in name for part in _SENSITIVE_PARTS)
 
 
-def any_sensitive(names: Iterable[object]) -> bool:
-    return any(is_sensitive(name) for name in names)
+def any_sensitive(names: Iterable[object], identity_fields: frozenset[str] = frozenset()) -> bool:
+    return any(is_sensitive(name, identity_fields) for name in names)
 
 
 def cut(text: str, limit: int = ECHO_LIMIT) -> str:
@@ -53,32 +52,17 @@ def shown(value: Any, *, sensitive: bool) -> str:
     return cut(repr(value))
 
 
-_NOT_PRINTABLE = re.compile(r"[^\x20-\x7e]")
 _NOT_PRINTABLE_OR_QUOTING = re.compile(r'[^\x20-\x7e]|[\\"]')
 
 
 def _escape_one(match: re.Match[str]) -> str:
     char = match.group()
-    if char in '\\"':
-        return "\\" + char
-    code = ord(char)
-    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-
-
-def printable(text: str) -> str:
-    """``text`` as printable ASCII: control characters and non-ASCII characters as escapes.
-
-    A log line passed through this can neither end early, nor start a fake line, nor move a terminal's cursor or
-    reverse its text.
-    """
-    if text.isascii() and text.isprintable():
-        return text  # the common case, checked at C speed
-    return _NOT_PRINTABLE.sub(_escape_one, text)
+    return "\\" + char if char in '\\"' else escape_char(char)
 
 
 def escaped(text: str) -> str:
-    """A client value for a log line: :func:`printable`, with quotes and backslashes escaped too, so the value
-    cannot close a quoted field or pass an escape of its own for one of ours."""
+    """A client value for a log line: printable ASCII (as balancekit.safe_text.printable makes it), with quotes and
+    backslashes escaped too, so the value cannot close a quoted field or pass an escape of its own for one of ours."""
     if text.isascii() and text.isprintable() and "\\" not in text and '"' not in text:
         return text
     return _NOT_PRINTABLE_OR_QUOTING.sub(_escape_one, text)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.redaction import ECHO_LIMIT, loggable, printable
+from balancekit.safe_text import printable
+from mockserver.redaction import ECHO_LIMIT, loggable
 
 logger = logging.getLogger("mockserver.access")
 
@@ -79,13 +81,15 @@ class RequestLogMiddleware:
         finally:
             if logger.isEnabledFor(logging.INFO):
                 client = scope.get("client")
-                # The path only: query strings can carry Paytronix passwords. Each client value is cut and escaped.
+                # The path only: query strings can carry passwords. Each client value is cut and escaped. The process
+                # id tells the workers of `serve --workers N` apart; the client's correlation id comes last.
                 logger.info(
-                    '%s "%s %s" %d %.1fms correlation=%s',
+                    '%s "%s %s" %d %.1fms pid=%d correlation=%s',
                     client[0] if client else "-",
                     loggable(scope["method"]),
                     loggable(scope.get("path", ""), 2 * ECHO_LIMIT),
                     status["code"],
                     (time.perf_counter() - started) * 1000,
+                    os.getpid(),
                     loggable(correlation),
                 )

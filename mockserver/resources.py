@@ -1,18 +1,19 @@
-"""Where the specs and bundled fixtures are: inside the installed package, or beside it in a source checkout."""
+"""Where the bundled fixtures are: inside the installed package, or beside it in a source checkout."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+from balancekit.specs import data_dir
+
+FIXTURES_DIR = data_dir(Path(__file__).resolve().parent, "fixtures")
+# The definitions every API's fixture schema (fixtures/<api>.schema.json) refers to.
+SHARED_FIXTURE_SCHEMA = FIXTURES_DIR / "fixture.schema.json"
 
 
-def _data_dir(name: str) -> Path:
-    # A wheel carries the data inside the package (pyproject.toml force-include); a checkout has it one level up.
-    bundled = _PACKAGE_DIR / name
-    return bundled if bundled.is_dir() else _PACKAGE_DIR.parent / name
-
-
-SPECS_DIR = _data_dir("specs")
-FIXTURES_DIR = _data_dir("fixtures")
-FIXTURE_SCHEMA = FIXTURES_DIR / "fixture.schema.json"
+def fixture_schema(api: str) -> dict[str, Any]:
+    """The bundled JSON Schema of ``api``'s fixture file, ``fixtures/<api>.schema.json``."""
+    schema: dict[str, Any] = json.loads((FIXTURES_DIR / f"{api}.schema.json").read_text(encoding="utf-8"))
+    return schema

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 class RouteTable:
@@ -16,7 +16,7 @@ class RouteTable:
         self._routes: list[tuple[re.Pattern[str], str]] = []
         for prefix, spec in specs.items():
             for template, item in spec["paths"].items():
-                methods = [name.upper() for name in _HTTP_METHODS if name in item]
+                methods = [name.upper() for name in HTTP_METHODS if name in item]
                 if "GET" in methods and "HEAD" not in methods:
                     methods.append("HEAD")  # Starlette answers HEAD wherever it answers GET
                 pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(prefix + template))

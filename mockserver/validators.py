@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncGenerator, Generator
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar, cast
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem, UnsupportedMediaTypeProblem
@@ -17,7 +18,7 @@ from starlette.datastructures import QueryParams
 from starlette.types import Receive, Scope
 
 from mockserver.bounded_cache import BoundedCache
-from mockserver.compiled_schemas import surely_valid
+from mockserver.compiled_schemas import CompiledSchemas
 from mockserver.errors import InvalidParameter
 from mockserver.redaction import ECHO_LIMIT, any_sensitive, cut, is_sensitive, shown
 from mockserver.schema_errors import first_error, key_path
@@ -60,7 +61,26 @@ def holds_lone_surrogate(value: Any) -> bool:
     return False
 
 
-class JsonBodyValidator(JSONRequestBodyValidator):
+@dataclass
+class ValidationMemory:
+    """What the validators of one app keep across requests: compiled schemas, and answers found valid (bounded in
+    number and in bytes)."""
+
+    schemas: CompiledSchemas = field(default_factory=CompiledSchemas)
+    valid_answers: BoundedCache[tuple[int, bytes], Any] = field(
+        default_factory=lambda: BoundedCache(max_entries=1024, max_bytes=1024 * 1024, max_item_bytes=64 * 1024)
+    )
+
+
+class _AppValidator:
+    """connexion builds a validator per request from the class in ``validator_map``; what one app's validators
+    share is set on a class made for that app and API by :func:`validator_map`."""
+
+    memory: ClassVar[ValidationMemory]
+    identity_fields: ClassVar[frozenset[str]] = frozenset()
+
+
+class JsonBodyValidator(_AppValidator, JSONRequestBodyValidator):
     """Connexion's JSON body validator, without its 500s on bad bytes and with the most relevant error message."""
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
@@ -113,7 +133,7 @@ class JsonBodyValidator(JSONRequestBodyValidator):
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is None:
             raise BadRequestProblem(detail="The request body must not be empty.")
-        if surely_valid(self._schema, body):
+        if self.memory.schemas.surely_valid(self._schema, body):
             return None
         validator = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
         errors = list(validator.iter_errors(body))
@@ -126,7 +146,7 @@ class JsonBodyValidator(JSONRequestBodyValidator):
         error = first_error(errors)
         assert error is not None
         path = list(error.path)
-        message = readable(error, sensitive=any_sensitive(path))
+        message = readable(error, sensitive=any_sensitive(path, self.identity_fields))
         return f"{cut(key_path(path))}: {message}" if path else message
 
 
@@ -138,24 +158,24 @@ _NUMBER_SYNTAX = {
 }
 
 
-class NamedParameterValidator(ParameterValidator):
+class NamedParameterValidator(_AppValidator, ParameterValidator):
     """Connexion's parameter validator that reports which parameter failed, so error bodies can depend on it."""
 
-    @staticmethod
     def validate_parameter(
-        parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
+        self, parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
     ) -> str | None:
         if value is None:
             return "is required" if param.get("required") else None
         if is_nullable(param) and is_null(value):
             return None
         schema = param.get("schema", param)
-        if surely_valid(schema, value):
+        if self.memory.schemas.surely_valid(schema, value):
             return None
         error = first_error(Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).iter_errors(value))
         if error is None:
             return None
-        return f"is not valid: {readable(error, sensitive=is_sensitive(param.get('name')))}"
+        sensitive = is_sensitive(param.get("name"), self.identity_fields)
+        return f"is not valid: {readable(error, sensitive=sensitive)}"
 
     def validate_request(self, request: Any) -> None:
         if self.strict_validation:
@@ -175,8 +195,7 @@ class NamedParameterValidator(ParameterValidator):
                 if message:
                     raise InvalidParameter(location, param["name"], message)
 
-    @staticmethod
-    def _number_syntax(location: str, param: dict[str, Any], request: Any) -> str | None:
+    def _number_syntax(self, location: str, param: dict[str, Any], request: Any) -> str | None:
         """Refuses a numeric parameter written other than in ASCII digits, before connexion's int() accepts it."""
         kind = param.get("schema", param).get("type")
         syntax = _NUMBER_SYNTAX.get(kind)
@@ -193,12 +212,12 @@ class NamedParameterValidator(ParameterValidator):
             return None
         for value in values:
             if isinstance(value, str) and not syntax.match(value):
-                written = shown(value, sensitive=is_sensitive(name))
+                written = shown(value, sensitive=is_sensitive(name, self.identity_fields))
                 return f"is not valid: {written} is not {'an' if kind == 'integer' else 'a'} {kind} in ASCII digits"
         return None
 
 
-class JsonResponseValidator(JSONResponseBodyValidator):
+class JsonResponseValidator(_AppValidator, JSONResponseBodyValidator):
     """Connexion's response validator, with the compiled validity check first, and a memory of valid answers.
 
     The mock's answers are built from its fixtures, so the same bytes come back again and again; the same bytes
@@ -206,33 +225,40 @@ class JsonResponseValidator(JSONResponseBodyValidator):
     not parsed and validated again. Only valid bodies are remembered, bounded in number and in bytes.
     """
 
-    _valid: ClassVar[BoundedCache[tuple[int, bytes], Any]] = BoundedCache(
-        max_entries=1024, max_bytes=1024 * 1024, max_item_bytes=64 * 1024
-    )
-
     def _parse(self, stream: Generator[bytes, None, None]) -> Any:
         self._raw = b"".join(stream)
-        if self._valid.get((id(self._schema), self._raw)) is self._schema:
+        if self.memory.valid_answers.get((id(self._schema), self._raw)) is self._schema:
             return _SEEN_VALID
         return super()._parse(chunk for chunk in [self._raw])
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is _SEEN_VALID:
             return None
-        if not surely_valid(self._schema, body):
+        if not self.memory.schemas.surely_valid(self._schema, body):
             super()._validate(body)  # raises, with connexion's message, when the body does not conform
         # The schema is kept with its key, so that the id cannot be reused by another schema.
-        self._valid.put((id(self._schema), self._raw), self._schema, len(self._raw))
+        self.memory.valid_answers.put((id(self._schema), self._raw), self._schema, len(self._raw))
         return None
 
 
 _SEEN_VALID = object()
 
 
-def validator_map(body_validator: type[JsonBodyValidator] = JsonBodyValidator) -> dict[str, Any]:
-    """The ``validator_map`` for one API: its JSON body, parameter and response validators."""
+V = TypeVar("V", bound=_AppValidator)
+
+
+def for_app(validator: type[V], memory: ValidationMemory, identity_fields: frozenset[str] = frozenset()) -> type[V]:
+    """``validator`` bound to one app's memory and one API's identity fields."""
+    shared = {"memory": memory, "identity_fields": identity_fields}
+    return cast(type[V], type(validator.__name__, (validator,), shared))
+
+
+def validator_map(
+    body_validator: type[JsonBodyValidator], memory: ValidationMemory, identity_fields: frozenset[str]
+) -> dict[str, Any]:
+    """The ``validator_map`` for one API of one app: its JSON body, parameter and response validators."""
     return {
-        "parameter": NamedParameterValidator,
-        "body": MediaTypeDict({"*/*json": body_validator}),
-        "response": MediaTypeDict({"*/*json": JsonResponseValidator}),
+        "parameter": for_app(NamedParameterValidator, memory, identity_fields),
+        "body": MediaTypeDict({"*/*json": for_app(body_validator, memory, identity_fields)}),
+        "response": MediaTypeDict({"*/*json": for_app(JsonResponseValidator, memory, identity_fields)}),
     }

@@ -38,6 +38,7 @@ class RawServer:
         # accept() wakes up regularly to see whether the server is stopping.
         self._listener.settimeout(0.1)
         self.port: int = self._listener.getsockname()[1]
+        self.accepted = 0  # connections accepted so far
         self._threads: list[threading.Thread] = []
         self._acceptor = threading.Thread(target=self._accept, name=f"raw-server-{self.port}", daemon=True)
         self._acceptor.start()
@@ -54,6 +55,7 @@ class RawServer:
                 continue
             except OSError:
                 return
+            self.accepted += 1
             thread = threading.Thread(target=self._serve, args=(connection,), daemon=True)
             self._threads.append(thread)
             thread.start()

@@ -9,9 +9,12 @@ import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pytest
 from support import API_NAMES, mock_profile_at
 
 from conformance import REQUIREMENTS
+
+pytestmark = pytest.mark.slow
 
 RUN_TIMEOUT_SECONDS = 120
 

@@ -32,7 +32,7 @@ from support import mock_profile_at
 
 from conformance.bounded_urllib3 import bounded
 from conformance.deadline import DeadlineTransport
-from conformance.generative import CHILD_WIND_DOWN_SECONDS
+from conformance.generated.child import CHILD_WIND_DOWN_SECONDS
 from conformance.transport import BudgetSpentError, Client, TransportError
 
 # A run still going this long past the bound it should keep is hung, not slow.
@@ -216,6 +216,7 @@ def trickles_to_generated_requests(connection: socket.socket, stopping: threadin
 # --- The CLI against them ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("handler", [header_trickle, interim_storm], ids=["header trickle", "interim storm"])
 def test_a_system_that_never_completes_its_answers_gets_no_verdict_in_every_report(
     handler: Handler, tmp_path: Path
@@ -234,6 +235,7 @@ def test_a_system_that_never_completes_its_answers_gets_no_verdict_in_every_repo
     assert set(run.junit_errors()) == set(run.outcomes), run.summary()
 
 
+@pytest.mark.slow
 def test_the_budget_ends_a_check_under_way_and_a_failure_found_before_stands(tmp_path: Path) -> None:
     budget = 6
     with serving(fails_then_stalls()) as url:
@@ -256,6 +258,7 @@ def test_the_budget_ends_a_check_under_way_and_a_failure_found_before_stands(tmp
     assert f"vip-connect: the budget of {budget} s was spent" in run.output, run.summary()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("timeout", "budget", "reason"),
     [
@@ -339,6 +342,7 @@ URLLIB3_CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(URLLIB3_CASES))
 @pytest.mark.parametrize("cut_by", ["request deadline", "budget"])
 def test_the_generated_requests_transport_keeps_each_deadline(case: str, cut_by: str, tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from support import mock_profile_at
 
 from conformance.bounded_urllib3 import bounded
 from conformance.decoding import ACCEPT_ENCODING
-from conformance.generative import CHILD_WIND_DOWN_SECONDS
+from conformance.generated.child import CHILD_WIND_DOWN_SECONDS
 from conformance.transport import MAX_BODY_BYTES, Client, Exchange, TransportError
 
 GZIP, ZLIB, RAW_DEFLATE = zlib.MAX_WBITS | 16, zlib.MAX_WBITS, -zlib.MAX_WBITS
@@ -95,6 +95,7 @@ def _peak_allocated(call: Callable[[], object]) -> tuple[object, int]:
 # --- The suite's own client --------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bomb", list(BOMBS))
 def test_the_client_decodes_a_bomb_no_further_than_the_body_cap(bomb: str) -> None:
     content_encoding, layers = BOMBS[bomb]
@@ -179,6 +180,7 @@ def bomb_system(request: pytest.FixtureRequest) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow
 def test_a_run_against_a_bomb_is_judged_within_its_memory(bomb_system: str, tmp_path: Path) -> None:
     budget = 60
     run = run_cli(

@@ -3,9 +3,13 @@
 Each case is a small raw-socket server (threads on 127.0.0.1, a free port, stopped at the end of the test) that
 the three base URLs of a profile point at. The CLI runs as a subprocess with ``--timeout 1 --budget 40``:
 
-- no HTTP answer at all (hang, reset, garbage, a dribbling body, nothing listening) is no verdict: exit 2;
+- no HTTP answer at all (hang, reset, garbage, a dribbling body, nothing listening) is no verdict: exit 2, after
+  one request per API: a system that never answered is down at once, and no request waits past its timeout;
 - answers that are HTTP but not what the specs document (an HTML page, a huge or endless JSON-looking body) are
-  a verdict: the system fails, exit 1.
+  a verdict: the system fails, exit 1, each body read no further than the cap.
+
+The bounds are held by their mechanism (the requests sent, the bytes read); the time a run takes on this machine
+is asserted nowhere. A guard only stops a hung run from hanging the tests.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +28,14 @@ import pytest
 from hostile_servers import Handler, RawServer, read_request, send
 from support import API_NAMES, mock_profile_at
 
+pytestmark = pytest.mark.slow
+
 # The suite's options for every case: one second per request, forty for the whole run.
 TIMEOUT_SECONDS = 1
 BUDGET_SECONDS = 40
-# A run still going this long after its bound is killed: it has failed the test already, and is hung, not slow.
-SAFETY_NET_SECONDS = 5
+# A run still going this long is hung, not slow: the budget, the generated requests' wind-down and a loaded
+# machine's start-up all fit well within it.
+GUARD_SECONDS = BUDGET_SECONDS + 120
 
 
 # What the servers answer, once they have read the request.
@@ -116,58 +122,52 @@ def closed_port() -> int:
 class Case:
     handler: Handler | None  # None: nothing listens
     exit_code: int
-    bound_seconds: float
     messages: tuple[str, ...]  # each must appear in the output
 
 
-# Bounds. A transport problem ends a request within --timeout (one deadline from connect to last byte), and the
-# first one marks a system that never answered as down, so each of the three APIs costs at most one such
-# request: 1-3 s in all, plus the CLI's start-up (about 1 s). 30 s leaves room for a loaded machine and still
-# catches a suite that retries, or waits for the budget (40 s) to run out.
-NO_VERDICT_BOUND = 30.0
-# Wrong answers are HTTP, so every check runs, generated requests included, and the budget bounds them: a run ends
-# within the budget (no request outlives it), plus the generated requests' wind-down, start-up and report writing.
-VERDICT_BOUND = BUDGET_SECONDS + 15.0
 NO_VERDICT = ("Verdict: NO VERDICT", "the system stopped answering")
 FAILED = ("Verdict: FAILED",)
 
 CASES = {
-    "hang": Case(hang, 2, NO_VERDICT_BOUND, (*NO_VERDICT, "no answer within 1 s")),
-    "reset": Case(reset, 2, NO_VERDICT_BOUND, (*NO_VERDICT, "the connection broke")),
-    "garbage": Case(garbage, 2, NO_VERDICT_BOUND, (*NO_VERDICT, "the answer is not valid HTTP")),
-    "html": Case(html, 1, VERDICT_BOUND, (*FAILED, "200 text/html")),
-    "huge-body": Case(huge_body, 1, VERDICT_BOUND, (*FAILED, "body over 1048576 bytes, not read to the end")),
-    "endless-body": Case(endless_body, 1, VERDICT_BOUND, (*FAILED, "body over 1048576 bytes, not read to the end")),
-    "dribble": Case(dribble, 2, NO_VERDICT_BOUND, (*NO_VERDICT, "no answer within 1 s")),
-    "nothing-listening": Case(None, 2, NO_VERDICT_BOUND, (*NO_VERDICT, "cannot connect to http://127.0.0.1:")),
+    "hang": Case(hang, 2, (*NO_VERDICT, "no answer within 1 s")),
+    "reset": Case(reset, 2, (*NO_VERDICT, "the connection broke")),
+    "garbage": Case(garbage, 2, (*NO_VERDICT, "the answer is not valid HTTP")),
+    "html": Case(html, 1, (*FAILED, "200 text/html")),
+    "huge-body": Case(huge_body, 1, (*FAILED, "body over 1048576 bytes, not read to the end")),
+    "endless-body": Case(endless_body, 1, (*FAILED, "body over 1048576 bytes, not read to the end")),
+    "dribble": Case(dribble, 2, (*NO_VERDICT, "no answer within 1 s")),
+    "nothing-listening": Case(None, 2, (*NO_VERDICT, "cannot connect to http://127.0.0.1:")),
 }
 
 
 @pytest.fixture
-def system(case_name: str) -> Iterator[str]:
-    """The base URL of the misbehaving system of the case, started for the test and stopped after it."""
+def system(case_name: str) -> Iterator[RawServer | None]:
+    """The misbehaving system of the case, started for the test and stopped after it; None when nothing listens."""
     case = CASES[case_name]
     if case.handler is None:
-        yield f"http://127.0.0.1:{closed_port()}"
+        yield None
         return
     server = RawServer(case.handler)
     try:
-        yield server.url
+        yield server
     finally:
         server.stop()
 
 
 @pytest.mark.parametrize("case_name", list(CASES))
-def test_a_misbehaving_system_ends_the_run_in_bounded_time(case_name: str, system: str, tmp_path: Path) -> None:
+def test_a_misbehaving_system_ends_the_run_in_bounded_time(
+    case_name: str, system: RawServer | None, tmp_path: Path
+) -> None:
     case = CASES[case_name]
     results = tmp_path / "results.json"
+    url = system.url if system is not None else f"http://127.0.0.1:{closed_port()}"
     command = [
         sys.executable,
         "-m",
         "conformance",
         "run",
         "--profile",
-        str(mock_profile_at(tmp_path, system)),
+        str(mock_profile_at(tmp_path, url)),
         "--timeout",
         str(TIMEOUT_SECONDS),
         "--budget",
@@ -177,29 +177,25 @@ def test_a_misbehaving_system_ends_the_run_in_bounded_time(case_name: str, syste
         "--json",
         str(results),
     ]
-    started = time.monotonic()
     try:
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=case.bound_seconds + SAFETY_NET_SECONDS
-        )
+        result = subprocess.run(command, capture_output=True, text=True, timeout=GUARD_SECONDS)
     except subprocess.TimeoutExpired as expired:
         partial = _text(expired.stdout) + _text(expired.stderr)
-        pytest.fail(
-            f"{case_name}: the run did not end within its bound of {case.bound_seconds:g} s "
-            f"(killed after {time.monotonic() - started:.1f} s):\n{partial[-4000:]}"
-        )
-    elapsed = time.monotonic() - started
+        pytest.fail(f"{case_name}: the run was still going after {GUARD_SECONDS:g} s, hung:\n{partial[-4000:]}")
     output = result.stdout + result.stderr
-    summary = f"{case_name}: exit {result.returncode} after {elapsed:.1f} s\n{output[-4000:]}"
+    summary = f"{case_name}: exit {result.returncode}\n{output[-4000:]}"
     assert "Traceback" not in output, summary
     assert result.returncode == case.exit_code, summary
-    assert elapsed < case.bound_seconds, summary
     for message in case.messages:
         assert message in output, summary
     # The JSON says the same: with no answer, each of the three systems is marked down; with wrong answers, none.
-    systems = json.loads(results.read_text(encoding="utf-8"))["systems"]
-    down = {api: bool(entry["stopped_answering"]) for api, entry in systems.items()}
+    report = json.loads(results.read_text(encoding="utf-8"))
+    down = {api: bool(entry["stopped_answering"]) for api, entry in report["systems"].items()}
     assert down == dict.fromkeys(API_NAMES, case.exit_code == 2), down
+    assert report["options"]["timeout"] == TIMEOUT_SECONDS and report["options"]["budget"] == BUDGET_SECONDS
+    if case.exit_code == 2 and system is not None:
+        # A system that never answered is down after its first request: one connection per API, no retry.
+        assert system.accepted == len(API_NAMES), summary
 
 
 def _text(output: bytes | str | None) -> str:

@@ -23,7 +23,7 @@ from xml.etree import ElementTree
 import pytest
 from support import mock_profile_at, running
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 RUN_TIMEOUT_SECONDS = 300
 CLEAR_SCREEN = "\x1b[2J"

@@ -147,6 +147,7 @@ def _sign(key: bytes, signing_input: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
+@pytest.mark.slow
 @needs_shell
 def test_a_jwt_is_minted_again_from_the_key_variable(redactor: Redactor) -> None:
     key, second = redactor.keys
@@ -178,6 +179,7 @@ def test_a_jwt_is_minted_again_from_the_key_variable(redactor: Redactor) -> None
         assert minted_signature == expected, case
 
 
+@pytest.mark.slow
 @needs_shell
 def test_requests_replayed_from_their_scripts_get_the_same_answers(
     reference: RunningServer, redactor: Redactor
@@ -237,6 +239,7 @@ def test_an_exchange_without_secrets_renders_as_plain_curl(redactor: Redactor) -
     )
 
 
+@pytest.mark.slow
 def test_the_reference_profile_names_every_secret(redactor: Redactor, tmp_path: Path) -> None:
     names = {variable.name: variable.key for variable in redactor.variables}
     assert names["PTX_CLIENT_SECRET"] == "paytronix.client_secret"

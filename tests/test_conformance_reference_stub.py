@@ -12,7 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from valkyrie_stub_server import serve, write_profile
+
+pytestmark = pytest.mark.slow
 
 RUN_TIMEOUT_SECONDS = 300
 # The stub's choices that a SHOULD names: 400 with PAM_ERR_MISSING_PROVIDER; a PAM body for a missing

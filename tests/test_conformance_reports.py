@@ -13,24 +13,23 @@ from xml.etree import ElementTree
 import pytest
 from support import MOCK_PROFILE
 
-from conformance import load_profile
+from balancekit.requirements import Requirement
+from conformance import CATALOGUE, load_profile
 from conformance.certificate import certificate_html
-from conformance.checks import checks_for
+from conformance.options import Options
 from conformance.profile import Profile
 from conformance.report import json_bytes, junit_xml, text_summary, verdict_line
-from conformance.requirements import BY_ID, UNTESTABLE, Requirement
-from conformance.results import Finding, Outcome, RequirementResult, Results, verdict
-from conformance.runner import Options, Run
+from conformance.results import Finding, Outcome, RequirementResult, Results, Run, verdict
 from conformance.transport import MAX_BODY_BYTES, Exchange
 
 STARTED = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
 
-MUST = BY_ID["VIP-400-NOT-BOTH"]
-SHOULD = BY_ID["VIP-401-AUDIENCE"]
-PASSED_MUST = BY_ID["VIP-200-PREFERRED"]
-NOT_TESTED = BY_ID["VIP-200-ONLINE"]
-ERROR = BY_ID["VALK-200-OK"]
-PASSED_SHOULD = BY_ID["VALK-OTHER-PLAYER"]
+MUST = CATALOGUE.by_id["VIP-400-NOT-BOTH"]
+SHOULD = CATALOGUE.by_id["VIP-401-AUDIENCE"]
+PASSED_MUST = CATALOGUE.by_id["VIP-200-PREFERRED"]
+NOT_TESTED = CATALOGUE.by_id["VIP-200-ONLINE"]
+ERROR = CATALOGUE.by_id["VALK-200-OK"]
+PASSED_SHOULD = CATALOGUE.by_id["VALK-OTHER-PLAYER"]
 
 # A system that answers both identification forms with 200 instead of the documented 400.
 BOTH_FORMS = Exchange(
@@ -75,12 +74,13 @@ def build_run(results: list[RequirementResult], *, strict: bool = False) -> Run:
     return Run(
         profile=profile(),
         options=Options(apis=["vip-connect", "valkyrie"], seed=1234, strict=strict),
+        catalogue=CATALOGUE,
         started=STARTED,
         duration=12.5,
         results=results,
         exit_code=verdict(results, strict=strict),
         spec_hashes={"vip-connect": "a" * 64, "valkyrie": "b" * 64},
-        untestable=[UNTESTABLE[0]],
+        untestable=[CATALOGUE.untestable[0]],
         systems_down={"valkyrie": "no answer within 10 s"},
         tool_version="0.1.0",
     )
@@ -312,7 +312,11 @@ def test_json_carries_the_run() -> None:
         "stopped_answering": "no answer within 10 s",
     }
     assert data["untestable"] == [
-        {"seed": UNTESTABLE[0].seed, "statement": UNTESTABLE[0].quote, "reason": UNTESTABLE[0].reason}
+        {
+            "seed": CATALOGUE.untestable[0].seed,
+            "statement": CATALOGUE.untestable[0].quote,
+            "reason": CATALOGUE.untestable[0].reason,
+        }
     ]
     requirements = {entry["id"]: entry for entry in data["requirements"]}
     assert list(requirements) == [result.requirement.id for result in run.results]
@@ -325,7 +329,7 @@ def test_json_carries_the_run() -> None:
         "outcome": "failed",
         "reason": "",
     }
-    assert failed["checks"] == [check.name for check in checks_for(MUST.id)]
+    assert failed["checks"] == [check.name for check in CATALOGUE.checks_for(MUST.id)]
     finding = failed["findings"][0]
     request = finding.pop("request")
     assert finding == {

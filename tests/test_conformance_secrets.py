@@ -34,7 +34,7 @@ from werkzeug.wrappers import Request, Response
 
 from conformance.near_miss import near_misses
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 RUN_TIMEOUT_SECONDS = 300
 SHORT = 8

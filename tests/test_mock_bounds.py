@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from connexion.exceptions import OAuthProblem
 from starlette.testclient import TestClient
 from support import VIP_LOOKUP, assert_api_error, vip_token
 
 from mockserver import load_fixtures
+from mockserver.apis.vip_connect.operator_jwt import MAX_JWT_CHARS, OperatorJwtVerifier
 from mockserver.bounded_cache import BoundedCache
-from mockserver.security import MAX_JWT_CHARS, OperatorJwtVerifier
-from mockserver.validators import JsonResponseValidator
+from mockserver.validators import JsonResponseValidator, ValidationMemory, for_app
 
 
 def test_a_bounded_cache_drops_the_least_recently_used_by_bytes_and_by_count() -> None:
@@ -29,10 +31,11 @@ def test_a_bounded_cache_drops_the_least_recently_used_by_bytes_and_by_count() -
 
 
 def _verifier() -> OperatorJwtVerifier:
-    vip = load_fixtures().vip_connect
-    return OperatorJwtVerifier(vip.operator_keys(), vip.audiences)
+    vip = load_fixtures()["vip-connect"]
+    return OperatorJwtVerifier(vip.operator_keys(), vip.audiences, clock=time.time)
 
 
+@pytest.mark.slow
 def test_the_verified_token_cache_is_bounded_in_bytes() -> None:
     verify = _verifier()
     # Each token just under the length limit, each with its own claim: far more bytes than the cache may hold.
@@ -62,11 +65,13 @@ def test_a_jwt_with_a_megabyte_claim_is_the_apis_401(client: TestClient) -> None
 
 
 def test_the_memory_of_valid_answers_is_bounded_in_bytes() -> None:
-    remembered = JsonResponseValidator._valid
+    memory = ValidationMemory()
+    remembered = memory.valid_answers
     assert remembered.max_bytes <= 1024 * 1024 and remembered.max_item_bytes <= remembered.max_bytes
     schema = {"type": "object"}
+    validator_class = for_app(JsonResponseValidator, memory)
     for index in range(2000):
-        validator = JsonResponseValidator({"type": "http"}, schema=schema, encoding="utf-8")
+        validator = validator_class({"type": "http"}, schema=schema, encoding="utf-8")
         body = validator._parse(chunk for chunk in [b'{"n": %d, "pad": "%s"}' % (index, b"p" * 2000)])
         validator._validate(body)
     assert remembered.size_bytes <= remembered.max_bytes

@@ -27,7 +27,7 @@ from support import (
     vip_headers,
 )
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 ALICE = VALKYRIE_BALANCE.format("73619e57b3bc4b4e9014132be3bd12a9")
 # A generous bound that only stops a broken server from hanging the test.

@@ -123,6 +123,7 @@ def test_head_and_unauthenticated_requests_never_fail_the_server(client: TestCli
         assert client.request(method, path).status_code < 500
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(content=st.binary(max_size=300), content_type=st.sampled_from(["application/json", "text/plain", ""]))
 def test_no_body_makes_the_server_fail(client: TestClient, content: bytes, content_type: str) -> None:
@@ -141,6 +142,7 @@ header_values = st.text(
 ascii_header_values = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     token=header_values,
@@ -159,6 +161,7 @@ def test_no_valkyrie_input_makes_the_server_fail(
     assert response.json()["status"] in ("OK", "ERROR")
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     params=st.dictionaries(

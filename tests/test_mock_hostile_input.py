@@ -92,6 +92,7 @@ json_strings = st.lists(st.one_of(escapes, st.sampled_from(["a", "7", " ", "\\n"
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(key=json_strings, value=json_strings, path=st.sampled_from([VIP_LOOKUP, PAYTRONIX_INFO]))
 def test_no_escape_in_a_body_makes_the_server_fail(client: TestClient, key: str, value: str, path: str) -> None:

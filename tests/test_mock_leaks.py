@@ -217,7 +217,7 @@ def test_a_traceback_keeps_its_lines_indented_and_escaped() -> None:
 def test_an_unexpected_error_is_logged_without_its_message(
     client: TestClient, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mockserver import valkyrie
+    from mockserver.apis import valkyrie
 
     def fail(self: Any, *args: Any) -> Any:
         raise RuntimeError(f"lookup failed for token {SECRET}")

@@ -24,6 +24,7 @@ def test_the_spec_is_valid_openapi_3_0_3(api: str) -> None:
     validate(spec(api))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("api", APIS)
 def test_schemathesis_loads_every_operation(api: str) -> None:
     schema = schemathesis.openapi.from_dict(spec(api))

@@ -1,0 +1,34 @@
+"""Paytronix Guest Service accountInformation, as the mock serves it."""
+
+from __future__ import annotations
+
+import functools
+
+from balancekit.clock import Clock
+from mockserver import security
+from mockserver.api import MockApi, Service
+from mockserver.apis.paytronix.handlers import AccountInformationBodyValidator, Paytronix, render_error, verify_client
+from mockserver.apis.paytronix.sandbox import PaytronixSandbox, build_sandbox
+from mockserver.resources import fixture_schema
+
+
+def serve(sandbox: PaytronixSandbox, clock: Clock) -> Service:
+    paytronix = Paytronix(sandbox, clock)
+    return Service(
+        handlers={
+            "postAccountInformation": paytronix.post_account_information,
+            "getAccountInformation": paytronix.get_account_information,
+        },
+        security_map=security.basic_map(functools.partial(verify_client, clients=sandbox.clients)),
+        render_error=render_error(sandbox.errors),
+    )
+
+
+API = MockApi(
+    name="paytronix",
+    fixture_schema=fixture_schema("paytronix"),
+    build_sandbox=build_sandbox,
+    serve=serve,
+    body_validator=AccountInformationBodyValidator,
+    identity_fields=frozenset({"printedcardnumber", "registrationcode"}),
+)

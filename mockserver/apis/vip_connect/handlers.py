@@ -1,0 +1,98 @@
+"""VIP Connect's handler of ``POST /api/patronsession/accountlookup``, its body validator and its error body."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, cast
+
+from connexion.context import context, request
+from jsonschema import ValidationError
+
+from mockserver import prefer
+from mockserver.apis.vip_connect.sandbox import Operator, VipSandbox
+from mockserver.error_bodies import Problem, Rendered
+from mockserver.validators import JsonBodyValidator
+
+_ID_FIELDS = ("IdType", "IdNumber", "IdState")
+
+
+class LookupBodyValidator(JsonBodyValidator):
+    """Says in words what the 'not both' rule wants; the schema's oneOf alone gives a vague message."""
+
+    def explain(self, body: Any, errors: list[ValidationError]) -> str:
+        if isinstance(body, dict):
+            has_number = "VipAccountNumber" in body
+            has_id = any(name in body for name in _ID_FIELDS)
+            if has_number and has_id:
+                return "Send ID details (IdType, IdNumber, IdState) or VipAccountNumber, not both."
+            if not has_number and not has_id:
+                return "Send ID details (IdType, IdNumber, IdState) or VipAccountNumber."
+            if has_id and body.get("IdType") != "SS" and not body.get("IdState"):
+                return "IdState is required unless IdType is SS."
+        judged = [judged for judged in map(_by_form_rules, errors) if judged is not None]
+        return super().explain(body, judged or errors)
+
+
+def _by_form_rules(error: ValidationError) -> ValidationError | None:
+    """A failed oneOf of the two forms as their rules alone judge it: None when one form passes them.
+
+    Each form repeats the request's field types so that generated clients get complete models, and the request's
+    own properties report a bad field already. What the forms add is their rules (which fields go together), so
+    the field errors inside them are left out, and the message is the one of the rules.
+    """
+    if error.validator != "oneOf":
+        return error
+    # A form's field error sits at [form index, "properties", field, ...] in the oneOf's schema path.
+    rules = [inner for inner in error.context if list(inner.relative_schema_path)[1:2] != ["properties"]]
+    failing_forms = {inner.relative_schema_path[0] for inner in rules}
+    if len(cast(list[Any], error.validator_value)) - len(failing_forms) == 1:
+        return None
+    judged = copy.copy(error)
+    judged.context = rules
+    return judged
+
+
+class VipConnect:
+    """The handler of ``POST /api/patronsession/accountlookup``."""
+
+    def __init__(self, sandbox: VipSandbox) -> None:
+        self.sandbox = sandbox
+
+    async def account_lookup(self, body: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        operator: Operator = context["token_info"]["operator"]
+        case = prefer.requested_example(request.headers)
+        account = self.sandbox.case(case) if case else self.sandbox.find(body)
+        headers = prefer.applied(case)
+        if account is None:
+            return self.sandbox.errors["account_not_found"], 404, headers
+        if account.closed:
+            return self.sandbox.errors["account_closed"], 400, headers
+        # The bankAccounts toggle belongs to the operator that signed the token, not to the request.
+        return account.response(with_bank_accounts=operator.bank_accounts), 200, headers
+
+
+_VIP_PATRON_MESSAGE = (
+    "We are unable to complete this request. Please contact our Customer Service Team at 1-800-500-1973."
+)
+_VIP_OPERATOR_MESSAGES = {
+    "auth": "The JWT token provided in the request is not valid.",
+    "route": "No such endpoint.",
+    "limit": "Request too large.",
+    "method": "Method not allowed.",
+    "server": "Internal error.",
+}
+
+
+def render_error(problem: Problem) -> Rendered:
+    """VIP's five-field error body. Its own codes are the HTTP status; an unsupported body type is a 400,
+    since the seed answers 400 for 'all other cases'."""
+    status = 400 if problem.kind == "media_type" else problem.status
+    body = {
+        "errorCode": str(status),
+        "transactionStage": "VIP Account Inquiry",
+        "operatorErrorMessage": _VIP_OPERATOR_MESSAGES.get(problem.kind, "Invalid request."),
+        "operatorDeclineDescription": problem.detail,
+        "patronErrorMessage": _VIP_PATRON_MESSAGE,
+    }
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if problem.kind == "auth" else {}
+    return status, body, headers
