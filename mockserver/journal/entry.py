@@ -50,7 +50,7 @@ def journal_row(raw: RawExchange, facts: RequestFacts) -> JournalRow:
     exchange = raw.exchange
     correlation = next((value for name, value in raw.headers if name == b"x-correlation-id"), None)
     correlation_id = cut(correlation.decode("latin-1"), ECHO_LIMIT) if correlation is not None else None
-    entry: dict[str, Any] = {
+    head: dict[str, Any] = {
         "time": rfc3339(raw.time, microseconds=True),
         "duration_ms": round(raw.duration * 1000, 3),
         "api": exchange.api,
@@ -63,16 +63,20 @@ def journal_row(raw: RawExchange, facts: RequestFacts) -> JournalRow:
         "conformed": exchange.conformed,
         "validation_errors": [cut(problem, 4 * ECHO_LIMIT) for problem in exchange.problems[:MAX_PROBLEMS]],
         "error_kind": exchange.error_kind,
-        "request": facts(raw.method, raw.path, raw.query_string, raw.headers, raw.body, raw.body_complete),
-        "worker": os.getpid(),
     }
+    arguments = (raw.method, raw.path, raw.query_string, raw.headers, raw.body, raw.body_complete)
+    # The request's record comes encoded (and remembered for a client's repeated requests); the entry is spliced
+    # around it, and built again as one document only when it is too large and parts of it must give way.
+    text = f'{_encode(head)[:-1]},"request":{facts.encoded(*arguments)},"worker":{os.getpid()}}}'
+    if len(text) > MAX_ENTRY_BYTES:
+        text = _bounded({**head, "request": facts(*arguments), "worker": os.getpid()})
     return JournalRow(
         time=raw.time,
         api=exchange.api,
         operation=raw.operation,
         correlation_id=correlation_id,
         conformed=exchange.conformed,
-        entry=_bounded(entry),
+        entry=text,
     )
 
 

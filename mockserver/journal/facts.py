@@ -27,6 +27,11 @@ _CREDENTIAL_HEADERS = frozenset({"cookie", "proxy-authorization"})
 
 Sensitive = Callable[[object], bool]  # True for a field or header name whose value is withheld
 
+# The largest request (path, query, headers and body, in bytes) whose encoded record is remembered.
+MAX_REMEMBERED = 4096
+# One encoder for every record: json.dumps with options builds a new one per call.
+_encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
 
 
@@ -177,6 +182,7 @@ class RequestFacts:
         self._header = _remembered(functools.partial(_header_facts, sensitive=sensitive), max_key=256, entries=1024)
         self._small_body = _remembered(functools.partial(_body_facts, sensitive=sensitive), max_key=1024, entries=256)
         self._credentials = _remembered(functools.partial(credentials, sensitive=sensitive), max_key=2048, entries=256)
+        self._encoded = functools.lru_cache(maxsize=256)(self._encode_uncached)
 
     def __call__(
         self,
@@ -205,6 +211,27 @@ class RequestFacts:
             "body": kept_body,
             "body_fields": body_fields,
         }
+
+    def encoded(
+        self,
+        method: str,
+        path: str,
+        query_string: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        body_complete: bool = True,
+    ) -> str:
+        """The record of a request as JSON text. A client sends the same request again and again (the same
+        credentials, path and body): each distinct small request is encoded once, which is most of an entry's cost.
+        """
+        key = (method, path, query_string, tuple(headers), body, body_complete)
+        if len(path) + len(query_string) + len(body) + sum(len(n) + len(v) for n, v in headers) > MAX_REMEMBERED:
+            return self._encode_uncached(key)
+        return self._encoded(key)
+
+    def _encode_uncached(self, key: tuple[str, str, bytes, tuple[tuple[bytes, bytes], ...], bytes, bool]) -> str:
+        method, path, query_string, headers, body, body_complete = key
+        return _encode(self(method, path, query_string, list(headers), body, body_complete))
 
     def _headers(self, headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str | dict[str, Any]]:
         kept: dict[str, str | dict[str, Any]] = {}

@@ -22,8 +22,9 @@ class SqliteConnections:
     last commit and never wait for a writer; writers wait for each other up to BUSY_TIMEOUT_MS.
     """
 
-    def __init__(self, path: Path, schema: str) -> None:
+    def __init__(self, path: Path, schema: str, *, durable: bool = True) -> None:
         self.path = path
+        self._durable = durable
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
@@ -40,8 +41,9 @@ class SqliteConnections:
         if connection is None:
             connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            # With WAL, NORMAL survives a crash of the process; only a power loss may lose the last changes.
-            connection.execute("PRAGMA synchronous=NORMAL")
+            # With WAL, NORMAL survives a crash of the process; only a power loss may lose the last changes. A file
+            # removed at exit needs no syncing at all (OFF), which saves the journal's writer a third of its writes.
+            connection.execute("PRAGMA synchronous=NORMAL" if self._durable else "PRAGMA synchronous=OFF")
             connection.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
             self._local.connection = connection
             with self._all_lock:

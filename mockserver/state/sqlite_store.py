@@ -64,7 +64,7 @@ class SqliteStateStore:
         self.journal_capacity = journal_capacity
         self._counter = SharedCounter(self.path.with_name(self.path.name + ".generation"))
         self._flushes = SharedCounter(self.path.with_name(self.path.name + ".flush"))
-        self._db = SqliteConnections(self.path, _SCHEMA + sqlite_journal.SCHEMA)
+        self._db = SqliteConnections(self.path, _SCHEMA + sqlite_journal.SCHEMA, durable=not temporary)
         self._owned_directory: Path | None = None
         self._closed = False
 
