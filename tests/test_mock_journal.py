@@ -18,7 +18,7 @@ from starlette.types import Message, Receive, Scope
 from support import API_NAMES, VALKYRIE_BALANCE, valkyrie_headers, valkyrie_player
 
 from mockserver import create_app
-from mockserver.journal.entry import MAX_ENTRY_BYTES, RawExchange, journal_row
+from mockserver.journal.entry import MAX_ENTRY_BYTES, EntryEncoder, RawExchange
 from mockserver.journal.exchange import exchange_in, prefix_lookup
 from mockserver.journal.facts import RequestFacts
 from mockserver.journal.middleware import JournalMiddleware
@@ -93,7 +93,7 @@ def test_beyond_its_bounds_the_writer_drops_and_counts_the_loss(store: CountingS
 
 
 def test_an_entry_records_the_exchange() -> None:
-    row = journal_row(raw(status=None, problems=["header parameter 'X-Correlation-ID' is required"]), RequestFacts())
+    row = EntryEncoder(RequestFacts())(raw(status=None, problems=["header parameter 'X-Correlation-ID' is required"]))
     entry = json.loads(row.entry)
     assert entry["time"] == "2023-11-14T22:13:20.250000Z"
     assert (entry["api"], entry["operation"], entry["case"], entry["forced"]) == (
@@ -122,7 +122,7 @@ def test_an_entry_is_bounded_in_size() -> None:
     big.headers = [(f"x-h{i}".encode(), b"v" * 8000) for i in range(100)]
     big.query_string = "&".join(f"q{i}={'v' * 500}" for i in range(2000)).encode()
     big.body = json.dumps({f"k{i}": "v" * 500 for i in range(1000)}).encode()
-    assert len(journal_row(big, RequestFacts()).entry) <= MAX_ENTRY_BYTES + 1024
+    assert len(EntryEncoder(RequestFacts())(big).entry) <= MAX_ENTRY_BYTES + 1024
 
 
 def _run(app: Any, path: str, body: bytes = b"", headers: Sequence[tuple[bytes, bytes]] = ()) -> list[RawExchange]:

@@ -42,7 +42,10 @@ async def wait_for_disconnect(seconds: float, receive: Receive) -> bool:
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
-    return next((value.decode("latin-1") for key, value in scope["headers"] if key == name), None)
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 class FaultMiddleware:
@@ -77,8 +80,10 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         api = exchange.api
+        prefer = _header(scope, b"prefer")
         try:
-            preferred = preferred_fault(_header(scope, b"prefer"), api, self._targets.get(api))
+            # Most requests carry no Prefer header: they cost this layer a header scan and a look at the rules.
+            preferred = preferred_fault(prefer, api, self._targets.get(api)) if prefer is not None else None
         except InvalidFaultPreference as problem:
             await self._send_error(send, api, 400, None, str(problem.detail), {})
             return

@@ -220,12 +220,16 @@ class RequestFacts:
         headers: list[tuple[bytes, bytes]],
         body: bytes,
         body_complete: bool = True,
+        size: int | None = None,
     ) -> str:
         """The record of a request as JSON text. A client sends the same request again and again (the same
         credentials, path and body): each distinct small request is encoded once, which is most of an entry's cost.
+        ``size``: the bytes of path, query, headers and body, when the caller knows them already.
         """
         key = (method, path, query_string, tuple(headers), body, body_complete)
-        if len(path) + len(query_string) + len(body) + sum(len(n) + len(v) for n, v in headers) > MAX_REMEMBERED:
+        if size is None:
+            size = len(path) + len(query_string) + len(body) + sum(len(n) + len(v) for n, v in headers)
+        if size > MAX_REMEMBERED:
             return self._encode_uncached(key)
         return self._encoded(key)
 

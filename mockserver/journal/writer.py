@@ -8,7 +8,7 @@ import threading
 import time
 from collections import deque
 
-from mockserver.journal.entry import RawExchange, journal_row
+from mockserver.journal.entry import EntryEncoder, RawExchange
 from mockserver.journal.facts import RequestFacts
 from mockserver.state.store import StateStore
 
@@ -48,7 +48,7 @@ class JournalWriter:
         start: bool = True,
     ) -> None:
         self._store = store
-        self._facts = facts or RequestFacts()
+        self._entry = EntryEncoder(facts)
         self.name = name or str(os.getpid())  # the store judges whether a writer still lives by its name
         self._flush_every = flush_every
         self._watch_every = watch_every
@@ -137,9 +137,9 @@ class JournalWriter:
             while True:
                 batch = [self._pending.popleft() for _ in range(min(self._batch, len(self._pending)))]
                 rows = []
-                for raw, _ in batch:
+                for raw, size in batch:
                     try:
-                        rows.append(journal_row(raw, self._facts))
+                        rows.append(self._entry(raw, size))
                     except Exception:  # a defect, never a client's doing: keep journaling the others
                         logger.exception("a request could not be journaled")
                         self._lost += 1

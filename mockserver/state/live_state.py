@@ -24,6 +24,7 @@ class LiveState(Generic[Built]):
 
     def __init__(self, store: StateStore, build: Callable[[Snapshot], Built]) -> None:
         self._store = store
+        self._generation = store.generation  # looked up once: current() is on every request's path
         self._build = build
         snapshot = store.snapshot()
         self._built = build(snapshot)
@@ -31,7 +32,7 @@ class LiveState(Generic[Built]):
         self.rebuilds = 0
 
     def current(self) -> Built:
-        if self._store.generation() != self._seen:
+        if self._generation() != self._seen:
             self._refresh()
         return self._built
 

@@ -23,26 +23,29 @@ INSERT OR IGNORE INTO meta VALUES ('journal_dropped', 0);
 """
 
 
-_INSERT = "INSERT INTO journal (time, api, operation, correlation, conformed, entry) VALUES "
-_ROW = "(?, ?, ?, ?, ?, ?)"
-# SQLite takes at most 32,766 parameters in a statement (six a row); a writer's batches are far smaller.
-MAX_ROWS_PER_INSERT = 1000
+# The row counts of the insert statements a batch is cut into (a writer's batches hold at most 256 rows).
+ROWS_PER_INSERT = (256, 64, 16, 4, 1)
+_INSERTS = {
+    size: "INSERT INTO journal (time, api, operation, correlation, conformed, entry) VALUES "
+    + ", ".join(["(?, ?, ?, ?, ?, ?)"] * size)
+    for size in ROWS_PER_INSERT
+}
 
 
 def append(connection: sqlite3.Connection, rows: Sequence[JournalRow], dropped: int, capacity: int) -> None:
     """Adds the rows; beyond ``capacity`` the oldest entries go. Call inside a write transaction."""
-    # One statement for the whole batch, not executemany: the sqlite3 module lets go of the interpreter lock around
-    # each step, and under load getting it back costs the writer thread a switch interval (5 ms) per row.
-    for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
-        part = rows[start : start + MAX_ROWS_PER_INSERT]
-        connection.execute(
-            _INSERT + ", ".join([_ROW] * len(part)),
-            [
-                value
-                for r in part
-                for value in (r.time, r.api, r.operation, r.correlation_id, int(r.conformed), r.entry)
-            ],
-        )
+    # A few statements for the whole batch, not executemany: the sqlite3 module lets go of the interpreter lock
+    # around each step, and under load getting it back costs the writer thread a switch interval (5 ms) per row. The
+    # batch goes in parts of a few fixed sizes, so that each statement is parsed once and then reused.
+    start = 0
+    for size in ROWS_PER_INSERT:
+        while len(rows) - start >= size:
+            part = rows[start : start + size]
+            values = [
+                v for r in part for v in (r.time, r.api, r.operation, r.correlation_id, int(r.conformed), r.entry)
+            ]
+            connection.execute(_INSERTS[size], values)
+            start += size
     # The sequence keeps growing (AUTOINCREMENT), so an entry's number is never reused, also after a clear.
     connection.execute("DELETE FROM journal WHERE seq <= (SELECT MAX(seq) FROM journal) - ?", (capacity,))
     if dropped:
