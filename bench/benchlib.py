@@ -148,7 +148,9 @@ class Managed:
                 os.kill(pid, signal.SIGKILL)
 
 
-def spawn(name: str, command: Sequence[str], log_path: Path, env: dict[str, str] | None = None) -> Managed:
+def spawn(
+    name: str, command: Sequence[str], log_path: Path, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> Managed:
     """Starts a server in its own session (Ctrl-C reaches the harness only; the harness stops it by PID)."""
     log = log_path.open("wb")
     try:
@@ -157,7 +159,7 @@ def spawn(name: str, command: Sequence[str], log_path: Path, env: dict[str, str]
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            cwd=ROOT,
+            cwd=cwd,
             env={**os.environ, **(env or {})},
             start_new_session=True,
         )

@@ -1,6 +1,6 @@
-"""Benchmark: the mock vs Prism vs a bare Starlette endpoint, on two requests, interleaved, with wrk.
+"""Benchmark: the mock vs an earlier commit of it vs Prism vs a bare Starlette endpoint, on two requests, with wrk.
 
-    python bench/run.py [--duration 10] [--rounds 3] [--connections 32] [--workers N] [--out FILE]
+    python bench/run.py [--duration 10] [--rounds 3] [--connections 32] [--workers N] [--baseline REV] [--out FILE]
 
 Installs wrk (Debian) and Prism (npm, into bench/.prism/) when missing, starts every target on 127.0.0.1 on a free
 port, checks that each answers both benchmark requests with 200, then for each round, for each request kind, runs
@@ -38,8 +38,10 @@ PRISM_DIR = BENCH / ".prism"
 PRISM_BIN = PRISM_DIR / "node_modules" / ".bin" / "prism"
 PRISM_PACKAGE = "@stoplight/prism-cli@5"
 RESULTS_DIR = BENCH / "results"
-TARGETS = ("mock", "mock-workers", "prism", "bare")
+TARGETS = ("mock", "mock-workers", "baseline", "baseline-workers", "prism", "bare")
 MOCKS = ("mock", "mock-workers")
+# Each mock target compared with the baseline of the same number of workers (the same CLI at --baseline REV).
+BASELINE_OF = {"mock": "baseline", "mock-workers": "baseline-workers"}
 KINDS = ("vip", "valkyrie")
 
 
@@ -197,15 +199,52 @@ def wait_until_200(managed: Managed, request: BenchRequest, target: str, timeout
     benchlib.fail(f"{managed.name} did not answer within {timeout:.0f} s:\n{managed.log_tail()}")
 
 
-def start_mock(logs: Path, started: list[Managed], workers: int, name: str = "mock") -> Managed:
-    command = [*benchlib.mockserver_command(), "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning"]
+def start_mock(
+    logs: Path, started: list[Managed], workers: int, name: str = "mock", tree: Path | None = None
+) -> Managed:
+    """``mockserver serve`` of this checkout, or of ``tree`` (an earlier commit's files, run with the same
+    virtualenv's packages: its directory comes first on the module path, and is the working directory)."""
+    cli = benchlib.mockserver_command() if tree is None else [sys.executable, "-m", "mockserver"]
+    command = [*cli, "serve", "--host", "127.0.0.1", "--port", "0", "--log-level", "warning"]
     if workers > 1:
         command += ["--workers", str(workers)]
-    mock = benchlib.spawn(name, command, logs / f"{name}.log")
+    env = {"PYTHONPATH": str(tree)} if tree is not None else None
+    mock = benchlib.spawn(name, command, logs / f"{name}.log", env=env, cwd=tree or ROOT)
     started.append(mock)
     mock.extra["command"] = command
     benchlib.wait_for_announcement(mock)
     return mock
+
+
+def export_baseline(revision: str, directory: Path) -> tuple[Path, str]:
+    """The files of ``revision`` (``git archive``) in ``directory``, and the commit it names."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{revision}^{{commit}}"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if commit.returncode != 0:
+        benchlib.fail(f"--baseline {revision}: not a commit of this repository ({commit.stderr.strip()})")
+    tree = directory / "baseline"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit.stdout.strip()], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return tree, commit.stdout.strip()
+
+
+def journal_status(port: int) -> dict[str, Any] | None:
+    """The mock's journal fill (``GET /__admin``), or None from a mock without an admin API."""
+    import httpx
+
+    try:
+        answer = httpx.get(f"http://127.0.0.1:{port}/__admin", timeout=10)
+    except httpx.HTTPError:
+        return None
+    if answer.status_code != 200:
+        return None
+    status: dict[str, Any] = answer.json()["journal"]
+    return status
 
 
 def start_bare(logs: Path, started: list[Managed], bodies: dict[str, bytes]) -> Managed:
@@ -386,7 +425,9 @@ def measure_conformance(port: int, directory: Path) -> dict[str, Any]:
 def measure_flatness(
     wrk: str, mock: Managed, request: BenchRequest, script: Path, seconds: float, connections: int, threads: int
 ) -> dict[str, Any]:
-    """The mock under wrk for ``seconds`` on the VIP request, sampling RSS every 5 s."""
+    """The mock under wrk for ``seconds`` on the VIP request, sampling RSS every 5 s; with the journal's fill before
+    and after (its ring holds the last ``--journal-size`` requests: full, and wrapped, long before the end)."""
+    journal_before = journal_status(mock.port)
     url = f"http://127.0.0.1:{mock.port}{request.path_for('mock')}"
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "5s", "--latency",
                "-s", str(script), url]  # fmt: skip
@@ -423,6 +464,8 @@ def measure_flatness(
         "max_mib": max(values),
         "growth_mib": round(values[-1] - values[0], 1),
         "load": load,
+        "journal_before": journal_before,
+        "journal_after": journal_status(mock.port),
     }
 
 
@@ -505,6 +548,13 @@ def report(results: dict[str, Any]) -> str:
             f"{load['rps']:.0f} | {load['non_2xx_3xx']} | {sum(load['socket_errors'].values())} |"
         )
         out.append("\nRSS samples (s, MiB): " + ", ".join(f"{t:g}: {v:.1f}" for t, v in flat["samples_mib"]))
+        for moment in ("before", "after"):
+            journal = flat.get(f"journal_{moment}")
+            if journal:
+                out.append(
+                    f"\nJournal {moment} the run: {journal['size']} of {journal['capacity']} entries, "
+                    f"{journal['dropped']} dropped"
+                )
     load = results["load_average"]
     out.append(
         f"\nMachine: {results['environment']['cpus']} CPUs, load average (1 min) {load['start'][0]:.2f} at the start, "
@@ -530,18 +580,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--workers", type=int, default=2, help="workers of the mock-workers target; 1 leaves it out (2)"
     )
     parser.add_argument("--flat-seconds", type=int, default=60, help="RSS flatness run, 0 to skip (default 60)")
+    parser.add_argument("--flat-connections", type=int, default=64, help="wrk connections of that run (default 64)")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        default=None,
+        help="also measure the mock of this git revision (targets baseline, baseline-workers), side by side",
+    )
     parser.add_argument("--startup-runs", type=int, default=5, help="start-up spawns, 0 to skip (default 5)")
     parser.add_argument(
         "--no-conformance", dest="conformance", action="store_false", help="skip timing the conformance suite"
     )
     parser.add_argument(
-        "--targets", default=",".join(TARGETS), help=f"comma-separated subset of {','.join(TARGETS)} (default: all)"
+        "--targets",
+        default=None,
+        help=f"comma-separated subset of {','.join(TARGETS)} (default: all; the baselines only with --baseline)",
     )
     parser.add_argument("--out", type=Path, default=None, help="results JSON (default bench/results/<timestamp>.json)")
     args = parser.parse_args(argv)
-    args.targets = [name.strip() for name in args.targets.split(",") if name.strip()]
-    if args.workers <= 1 and "mock-workers" in args.targets:
-        args.targets.remove("mock-workers")
+    default = [name for name in TARGETS if args.baseline is not None or not name.startswith("baseline")]
+    args.targets = [name.strip() for name in args.targets.split(",") if name.strip()] if args.targets else default
+    if args.workers <= 1:
+        args.targets = [name for name in args.targets if not name.endswith("-workers")]
+    if args.baseline is None and any(name.startswith("baseline") for name in args.targets):
+        parser.error("the baseline targets need --baseline REV")
     unknown = set(args.targets) - set(TARGETS)
     if unknown or "mock" not in args.targets:
         parser.error(f"--targets must include mock and name only {', '.join(TARGETS)}")
@@ -583,6 +645,16 @@ def main(argv: list[str] | None = None) -> int:
                     f"mock-workers: `mockserver serve --workers {args.workers}`; its RSS is the sum of the "
                     f"supervisor and its {args.workers} workers"
                 )
+            if args.baseline is not None:
+                tree, commit = export_baseline(args.baseline, logs)
+                notes.append(f"baseline: the mock of {args.baseline} (commit {commit[:12]}), same requests")
+                for name, workers in (("baseline", 1), ("baseline-workers", args.workers)):
+                    if name in args.targets:
+                        baseline = start_mock(logs, started, workers, name=name, tree=tree)
+                        for kind, request in requests.items():
+                            if verify("mock", baseline.port, request) != bodies[kind]:
+                                benchlib.fail(f"the {name} mock's {kind} body differs from the mock's")
+                        servers[name] = dict.fromkeys(KINDS, baseline)
             if "bare" in args.targets:
                 bare = start_bare(logs, started, bodies)
                 for kind, request in requests.items():
@@ -639,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
             ratios: dict[str, dict[str, dict[str, float | None]]] = {kind: {} for kind in KINDS}
             for kind in KINDS:
                 for mine_name in (name for name in MOCKS if name in targets):
-                    for other in ("prism", "bare"):
+                    for other in (BASELINE_OF[mine_name], "prism", "bare"):
                         if other in targets:
                             mine, theirs = summary[kind][mine_name], summary[kind][other]
                             ratios[kind][f"{mine_name}/{other}"] = {
@@ -658,7 +730,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.flat_seconds > 0:
                 print(f"bench: RSS flatness run, {args.flat_seconds:g} s", file=sys.stderr)
                 flatness = measure_flatness(
-                    wrk, mock, requests["vip"], scripts["vip"], args.flat_seconds, args.connections, args.threads
+                    wrk, mock, requests["vip"], scripts["vip"], args.flat_seconds, args.flat_connections, args.threads
                 )
             mock.stop()
             startup = None
@@ -689,6 +761,8 @@ def main(argv: list[str] | None = None) -> int:
             "threads": args.threads,
             "workers": args.workers,
             "flat_seconds": args.flat_seconds,
+            "flat_connections": args.flat_connections,
+            "baseline": args.baseline,
             "startup_runs": args.startup_runs,
         },
         "environment": environment(wrk, prism),

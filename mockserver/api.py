@@ -3,25 +3,51 @@ serves (mockserver/apis/__init__.py)."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from balancekit.clock import Clock
 from balancekit.specs import SPECS_DIR, load_spec, spec_path
 from mockserver.dispatch import Handler
 from mockserver.error_bodies import Renderer
+from mockserver.faults.model import FaultRenderer, FaultTarget
+from mockserver.routes import HTTP_METHODS
+from mockserver.security import CredentialCheck
 from mockserver.validators import JsonBodyValidator
+
+if TYPE_CHECKING:
+    from mockserver.admin.operations import SandboxAdmin
+
+# An admin call that belongs to one API (minting its credentials): the admin operations, the path parameters and
+# the body (None when none was sent) -> the answer's body and status. Raises admin.errors.AdminError.
+AdminCall = Callable[["SandboxAdmin", Mapping[str, Any], Any], tuple[Any, int]]
 
 
 @dataclass(frozen=True)
 class Service:
-    """How the app serves one API's sandbox: its handlers, its credential check and its error body."""
+    """How the app serves one API's sandbox: its handlers, its credential checks and its error body."""
 
     handlers: Mapping[str, Handler]  # by operationId
-    security_map: Mapping[str, Any]  # connexion's security_map: scheme type -> security handler
+    security_map: Mapping[str, CredentialCheck]  # security scheme type ('bearer', 'basic') -> its check
     render_error: Renderer
+
+
+@dataclass(frozen=True)
+class TokenCommand:
+    """``mockserver token <api>``: prints a credential of the API's sandbox. ``run`` returns the line to print, or
+    raises errors.TokenError with a one-line reason."""
+
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, MockApi, Clock], str]
+
+
+def any_code(code: str) -> str | None:
+    """A fault's error code check that takes every code."""
+    return None
 
 
 @dataclass(frozen=True)
@@ -34,12 +60,19 @@ class MockApi:
     fixture_schema: Mapping[str, Any]
     # The sandbox of a fixture that passed the schema, checked against the spec; raises FixtureError.
     build_sandbox: Callable[[dict[str, Any], dict[str, Any]], Any]
-    # The handlers, credential check and error renderer over a sandbox, reading time from the clock.
+    # The handlers, credential checks and error renderer over a sandbox, reading time from the clock.
     serve: Callable[[Any, Clock], Service]
     body_validator: type[JsonBodyValidator] = JsonBodyValidator
     # Request fields that identify a person (compared as redaction.is_sensitive folds names): never echoed.
     identity_fields: frozenset[str] = frozenset()
     spec_dir: Path = SPECS_DIR
+    # The answer of an `error` fault in the API's own shape; without one, the error body of a sandbox failure.
+    render_fault: FaultRenderer | None = None
+    # What an `error` fault's code must be in this API's shape: None when the code fits, else what is expected.
+    check_fault_code: Callable[[str], str | None] = any_code
+    # The admin spec's operations that belong to this API (minting its credentials), by operationId.
+    admin_calls: Mapping[str, AdminCall] = field(default_factory=dict)
+    token_command: TokenCommand | None = None
 
     @property
     def prefix(self) -> str:
@@ -49,3 +82,28 @@ class MockApi:
     def spec(self) -> dict[str, Any]:
         """The parsed spec; callers must not mutate it."""
         return load_spec(spec_path(self.name, self.spec_dir))
+
+    @property
+    def operations(self) -> frozenset[str]:
+        """The operationIds of the spec."""
+        return frozenset(
+            item[method]["operationId"]
+            for item in self.spec["paths"].values()
+            for method in HTTP_METHODS
+            if method in item
+        )
+
+    @property
+    def collections(self) -> tuple[str, ...]:
+        """The fixture's collections of named entities: its top-level keys whose values map names to entities
+        (``additionalProperties`` with an object schema). The admin API edits their entities one by one, and each
+        entity may declare a ``fault``."""
+        return tuple(
+            key
+            for key, schema in self.fixture_schema.get("properties", {}).items()
+            if isinstance(schema.get("additionalProperties"), Mapping)
+        )
+
+    @property
+    def fault_target(self) -> FaultTarget:
+        return FaultTarget(self.operations, self.check_fault_code)

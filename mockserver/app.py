@@ -1,11 +1,14 @@
-"""The connexion AsyncApp serving every API on one port, each under its own prefix."""
+"""The connexion AsyncApp serving every API on one port, each under its own prefix, and the admin API beside them."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import os
-from collections.abc import Sequence
+import weakref
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any
 
 from connexion import AsyncApp, ConnexionMiddleware
 from connexion.exceptions import ProblemException
@@ -15,55 +18,103 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
 from balancekit.clock import Clock, wall_clock
+from mockserver import security
+from mockserver.admin.access import ADMIN_PREFIX, ADMIN_TOKEN_ENV, AdminAccess
+from mockserver.admin.handlers import AdminRootPath, add_admin_api, admin_handlers, admin_problem, admin_spec
+from mockserver.admin.operations import SandboxAdmin
 from mockserver.admission import Admission
-from mockserver.api import MockApi, Service
+from mockserver.api import MockApi
 from mockserver.apis import APIS
 from mockserver.dispatch import HandlerDispatch, Operation
-from mockserver.error_bodies import ErrorBodies
+from mockserver.error_bodies import ErrorBodies, Problem, Renderer
+from mockserver.faults.middleware import FaultMiddleware
+from mockserver.faults.model import FaultRenderer
 from mockserver.fixtures import Fixtures, load_fixtures
+from mockserver.journal.exchange import prefix_lookup
+from mockserver.journal.facts import RequestFacts
+from mockserver.journal.middleware import JournalMiddleware
+from mockserver.journal.writer import JournalWriter
 from mockserver.request_guard import RequestGuard
 from mockserver.request_log import RequestLogMiddleware, configure_logging
 from mockserver.routes import HTTP_METHODS, RouteTable
+from mockserver.security import CredentialCheck
+from mockserver.served import Served, ServedBuilder
+from mockserver.state.live_state import LiveState
+from mockserver.state.sqlite_store import SqliteStateStore
+from mockserver.state.store import DEFAULT_JOURNAL_CAPACITY, StateStore
 from mockserver.validators import ValidationMemory, validator_map
 
 
-def _operations(served: Sequence[tuple[MockApi, Service]]) -> dict[tuple[str, str], Operation]:
+def _operations(apis: Sequence[MockApi], served: Served) -> dict[tuple[str, str], Operation]:
     operations = {}
-    for api, service in served:
+    for api in apis:
         for item in api.spec["paths"].values():
             for method in HTTP_METHODS:
                 if method in item:
-                    operation_id = item[method]["operationId"]
-                    handler = service.handlers[operation_id]
-                    operations[(api.prefix, operation_id)] = Operation.for_handler(handler, item[method], item)
+                    key = (api.prefix, item[method]["operationId"])
+                    operations[key] = Operation.for_handler(served.handlers[key], item[method], item)
     return operations
 
 
-# How `mockserver serve --workers N` tells its worker processes what to serve.
-FIXTURES_ENV = "MOCKSERVER_FIXTURES"
+# How `mockserver serve --workers N` tells its worker processes what to serve: the parent checked the fixtures and
+# seeded the shared state; each worker opens the state. The admin token, if any, is in ADMIN_TOKEN_ENV.
 LOG_LEVEL_ENV = "MOCKSERVER_LOG_LEVEL"
+STATE_ENV = "MOCKSERVER_STATE"
+JOURNAL_SIZE_ENV = "MOCKSERVER_JOURNAL_SIZE"
+ADMIN_REQUIRED_ENV = "MOCKSERVER_ADMIN_REQUIRED"
 
 
 def app_for_worker() -> AsyncApp:
-    """The app of one worker process: the parent checked the fixtures and passed their directory on."""
+    """The app of one worker process of ``mockserver serve --workers N``."""
     configure_logging(os.environ.get(LOG_LEVEL_ENV, "info"))
-    app = create_app(load_fixtures(os.environ[FIXTURES_ENV]))
+    state = SqliteStateStore(os.environ[STATE_ENV], journal_capacity=int(os.environ[JOURNAL_SIZE_ENV]))
+    access = AdminAccess(os.environ.get(ADMIN_TOKEN_ENV) or None, required=os.environ[ADMIN_REQUIRED_ENV] == "1")
+    app = create_app(state=state, access=access)
     gc.freeze()  # as `mockserver serve` does for its one process: see cli.py
     return app
 
 
 def create_app(
-    fixtures: Fixtures | None = None, *, apis: Sequence[MockApi] = APIS, clock: Clock = wall_clock
+    fixtures: Fixtures | None = None,
+    *,
+    apis: Sequence[MockApi] = APIS,
+    clock: Clock = wall_clock,
+    state: StateStore | None = None,
+    access: AdminAccess | None = None,
 ) -> AsyncApp:
-    """The mock server of ``apis`` for ``fixtures`` (the bundled fixtures by default), with validation both ways;
-    ``clock`` gives the time that token and session expiry are compared with."""
-    fixtures = fixtures if fixtures is not None else load_fixtures(apis=apis)
-    served = [(api, api.serve(fixtures[api.name], clock)) for api in apis]
+    """The mock server of ``apis``, with validation both ways, the admin API, faults and the journal.
+
+    It serves the shared ``state`` (seeded already, as ``mockserver serve`` does from the fixtures it checked); by
+    default a temporary state seeded from ``fixtures`` (the bundled fixtures by default), removed when the app shuts
+    down. ``clock`` gives the time that token and session expiry are compared with; ``access`` says who may call the
+    admin API (by default anyone: the rule of a loopback address).
+    """
+    owned = state is None
+    if state is None:
+        fixtures = fixtures if fixtures is not None else load_fixtures(apis=apis)
+        state = SqliteStateStore.in_temporary_directory(journal_capacity=DEFAULT_JOURNAL_CAPACITY)
+        state.seed(fixtures.documents)
+    live = LiveState(state, ServedBuilder(apis, clock))
+    identity_fields = frozenset().union(*(api.identity_fields for api in apis))
+    journal = JournalWriter(state, facts=RequestFacts(identity_fields))
+    admin = SandboxAdmin(state, apis, sync_journal=journal.sync, clock=clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        yield
+        close()
+
+    served = live.current()
+    dispatch = functools.partial(
+        HandlerDispatch, operations=_operations(apis, served), handlers=lambda: live.current().handlers
+    )
     # connexion's whole default stack, then the direct call of our handlers at its centre.
-    dispatch = functools.partial(HandlerDispatch, operations=_operations(served))
-    app = AsyncApp(__name__, middlewares=[*ConnexionMiddleware.default_middlewares, dispatch])
+    app = AsyncApp(__name__, middlewares=[*ConnexionMiddleware.default_middlewares, dispatch], lifespan=lifespan)
+    # Run once, at shut-down; an app never started (a test client without its context) closes when collected.
+    close = weakref.finalize(app, _close, journal, state, owned)
     memory = ValidationMemory()
-    for api, service in served:
+    for api in apis:
+        service = served.services[api.name]
         app.add_api(
             api.spec,
             base_path=api.prefix,
@@ -72,19 +123,66 @@ def create_app(
             strict_validation=True,
             validate_responses=True,
             validator_map=validator_map(api.body_validator, memory, api.identity_fields),
-            security_map=dict(service.security_map),
+            security_map=security.connexion_security_map(service.security_map, _checks_in_force(live, api.name)),
             swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
         )
-    routes = RouteTable({api.prefix: api.spec for api in apis})
-    handle_error = ErrorBodies({api.prefix: service.render_error for api, service in served}, routes)
+    add_admin_api(app, admin_handlers(admin, access or AdminAccess(None, required=False), apis), memory)
+    routes = RouteTable({**{api.prefix: api.spec for api in apis}, ADMIN_PREFIX: admin_spec()})
+    renderers = {api.prefix: _renderer_in_force(live, api.name) for api in apis}
+    handle_error = ErrorBodies({**renderers, ADMIN_PREFIX: admin_problem}, routes, listed=list(renderers))
     # Starlette picks a handler by the exception's MRO, so connexion's own handlers must be replaced one by one.
     for exception_class in (ProblemException, HTTPException, Exception):
         app.add_error_handler(exception_class, handle_error)
+
+    # Outside connexion's error handling, outermost first: the access log sees every answer as the client got it;
+    # the journal sees the fault's answer (or none); a fault waits outside the admission line, holding no running
+    # slot; admission lets a bounded number of requests run and answers /healthz at once.
+    prefixes = {api.name: api.prefix for api in apis}
+    api_of = prefix_lookup(prefixes)
     app.add_middleware(RequestLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(
+        JournalMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        record=journal.record,
+        api_of=api_of,
+        clock=clock,
+    )
+    app.add_middleware(
+        FaultMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        book=lambda: live.current().faults,
+        renderers={api.name: _fault_renderer(api, live) for api in apis},
+        targets={api.name: api.fault_target for api in apis},
+        draw=state.draw,
+        api_of=api_of,
+    )
+    app.add_middleware(Admission, position=MiddlewarePosition.BEFORE_EXCEPTION, prefixes=prefixes)
+    app.add_middleware(AdminRootPath, position=MiddlewarePosition.BEFORE_EXCEPTION)
     # Inside the error handling, so that what it refuses gets the API's error body; before any routing.
     app.add_middleware(RequestGuard, position=MiddlewarePosition.BEFORE_SWAGGER, routes=routes)
-
-    # Outermost but for the access log: a probe or a queued request is logged like any other.
-    prefixes = {api.name: api.prefix for api in apis}
-    app.add_middleware(Admission, position=MiddlewarePosition.BEFORE_EXCEPTION, prefixes=prefixes)
     return app
+
+
+def _checks_in_force(live: LiveState[Served], api: str) -> Callable[[], Mapping[str, CredentialCheck]]:
+    return lambda: live.current().services[api].security_map
+
+
+def _renderer_in_force(live: LiveState[Served], api: str) -> Renderer:
+    return lambda problem: live.current().services[api].render_error(problem)
+
+
+def _fault_renderer(api: MockApi, live: LiveState[Served]) -> FaultRenderer:
+    if api.render_fault is not None:
+        return api.render_fault
+
+    def render(status: int | None, code: str | None, message: str) -> tuple[int, Any, Mapping[str, str]]:
+        # An API without a fault body of its own answers as it does for a failure of the sandbox.
+        return live.current().services[api.name].render_error(Problem(status or 500, "server", message))
+
+    return render
+
+
+def _close(journal: JournalWriter, state: StateStore, owned: bool) -> None:
+    journal.close()
+    if owned:
+        state.close()

@@ -1,30 +1,26 @@
-"""``mockserver serve``: the sandbox on one port, from the bundled fixtures or a directory of your own."""
+"""``mockserver serve``: the sandbox on one port, from the bundled fixtures or a directory of your own.
+``mockserver token <api>``: a credential the sandbox accepts."""
 
 from __future__ import annotations
 
 import argparse
-import gc
 import math
-import os
-import resource
-import socket
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-import uvicorn
-from uvicorn.supervisors import Multiprocess
-
+from balancekit.clock import wall_clock
+from balancekit.safe_text import one_line
+from mockserver.admin.access import ADMIN_TOKEN_ENV
 from mockserver.apis import APIS
-from mockserver.app import FIXTURES_ENV, LOG_LEVEL_ENV, create_app
-from mockserver.errors import FixtureError
-from mockserver.fixtures import load_fixtures
-from mockserver.http_protocol import ConnectionLimits, protocol_factory
+from mockserver.errors import TokenError
+from mockserver.http_protocol import ConnectionLimits
 from mockserver.request_log import configure_logging
 from mockserver.resources import FIXTURES_DIR
+from mockserver.serving import EXIT_USAGE, serve
+from mockserver.state.store import DEFAULT_JOURNAL_CAPACITY
 
-EXIT_OK, EXIT_USAGE = 0, 2
+MAX_JOURNAL_SIZE = 1_000_000
 
 
 def _port(text: str) -> int:
@@ -41,6 +37,19 @@ def _workers(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 64:
         raise argparse.ArgumentTypeError(f"expected a number of workers from 1 to 64, got {text!r}")
     return int(text)
+
+
+def _journal_size(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_JOURNAL_SIZE:
+        raise argparse.ArgumentTypeError(f"expected a number of entries from 1 to {MAX_JOURNAL_SIZE}, got {text!r}")
+    return int(text)
+
+
+def _admin_token(text: str) -> str:
+    # The token is a header value: printable ASCII without spaces. The value is never repeated back.
+    if not text or not all("!" <= char <= "~" for char in text):
+        raise argparse.ArgumentTypeError("expected a token of printable characters without spaces")
+    return text
 
 
 def _positive(kind: type[int] | type[float], what: str) -> Any:
@@ -62,168 +71,118 @@ _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_serve(commands)
+    _add_token(commands)
+    return parser
+
+
+def _add_serve(commands: Any) -> None:
     prefixes = [api.prefix for api in APIS]
     count = _NUMBERS[len(APIS)] if len(APIS) < len(_NUMBERS) else str(len(APIS))
     served = f"serve the {count} APIs under {', '.join(prefixes[:-1])} and {prefixes[-1]}"
-    serve = commands.add_parser("serve", help=served)
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    serve.add_argument(
+    serve_parser = commands.add_parser("serve", help=served)
+    serve_parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve_parser.add_argument(
         "--port", type=_port, default=8000, help="port to bind, 0 for any free one (default: %(default)s)"
     )
-    serve.add_argument(
+    serve_parser.add_argument(
         "--fixtures",
         metavar="DIR",
         default=str(FIXTURES_DIR),
         help=f"directory with {', '.join(f'{api.name}.yaml' for api in APIS)} (default: the bundled ones)",
     )
-    serve.add_argument(
+    serve_parser.add_argument(
         "--workers", type=_workers, default=1, help="worker processes sharing the port (default: %(default)s)"
     )
-    serve.add_argument(
+    serve_parser.add_argument(
+        "--state",
+        metavar="PATH",
+        default=None,
+        help="SQLite file of the shared state (admin changes, fault rules, the journal), kept across restarts "
+        "(default: a temporary file removed at exit)",
+    )
+    serve_parser.add_argument(
+        "--journal-size",
+        metavar="N",
+        type=_journal_size,
+        default=DEFAULT_JOURNAL_CAPACITY,
+        help="requests the journal keeps; beyond, the oldest go (default: %(default)s)",
+    )
+    serve_parser.add_argument(
+        "--admin-token",
+        metavar="TOKEN",
+        type=_admin_token,
+        default=None,
+        help="bearer token the admin API (/__admin) requires; needed on a non-loopback address, where the admin "
+        f"API is refused without it (default: the environment variable {ADMIN_TOKEN_ENV}, which keeps the token "
+        "out of process lists)",
+    )
+    serve_parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
         help="log level; info logs one access line per request (default: %(default)s)",
     )
     defaults = ConnectionLimits()
-    serve.add_argument(
+    serve_parser.add_argument(
         "--max-connections",
         type=_positive(int, "a number of connections"),
         default=defaults.max_connections,
         help="open connections per process; beyond, the one that has waited longest for a request is closed "
         "(default: %(default)s)",
     )
-    serve.add_argument(
+    serve_parser.add_argument(
         "--idle-timeout",
         type=_positive(float, "seconds"),
         default=defaults.idle_timeout,
         help="seconds a connection may stay open without a request under way (default: %(default)s)",
     )
-    serve.add_argument(
+    serve_parser.add_argument(
         "--request-timeout",
         type=_positive(float, "seconds"),
         default=defaults.request_timeout,
         help="seconds from a request's first byte to its last, head and body (default: %(default)s)",
     )
-    serve.add_argument(
+    serve_parser.add_argument(
         "--proxy-headers",
         action="store_true",
         help="take the client address and scheme from X-Forwarded-For and X-Forwarded-Proto, when sent by an "
         "address of --forwarded-allow-ips (default: ignore them)",
     )
-    serve.add_argument(
+    serve_parser.add_argument(
         "--forwarded-allow-ips",
         metavar="IPS",
         default="127.0.0.1",
         help="comma-separated proxy addresses trusted with --proxy-headers (default: %(default)s)",
     )
-    return parser
 
 
-# Descriptors kept free for the listening socket, log streams, fixture files and the like.
-_RESERVED_DESCRIPTORS = 64
+def _add_token(commands: Any) -> None:
+    token_parser = commands.add_parser("token", help="print a credential the sandbox accepts")
+    apis = token_parser.add_subparsers(dest="api", required=True, metavar="API")
+    for api in APIS:
+        if api.token_command is not None:
+            api.token_command.add_arguments(apis.add_parser(api.name, help=api.token_command.help))
 
 
-def _raise_file_limit() -> int:
-    """Raises the soft limit on open files to the hard one; returns the limit now in force."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-            soft = wanted
-        except (ValueError, OSError):
-            pass  # the limit stays as it was; the connection limit is fitted under it below
-    return soft if soft != resource.RLIM_INFINITY else 1 << 20
-
-
-def _limits(args: argparse.Namespace) -> ConnectionLimits:
-    max_connections = args.max_connections
-    room = _raise_file_limit() - _RESERVED_DESCRIPTORS
-    if max_connections > room:
-        print(
-            f"mockserver: the open-file limit leaves room for {room} connections; serving at most that many",
-            file=sys.stderr,
-        )
-        max_connections = max(room, 1)
-    return ConnectionLimits(
-        max_connections=max_connections, idle_timeout=args.idle_timeout, request_timeout=args.request_timeout
-    )
-
-
-def _server_options(args: argparse.Namespace) -> dict[str, Any]:
-    """uvicorn settings shared by the one-process and the worker modes."""
-    limits = _limits(args)
-    return {
-        "http": protocol_factory(limits),  # its idle deadline replaces uvicorn's timeout_keep_alive
-        # uvicorn trusts X-Forwarded-* from 127.0.0.1 by default, so any local client could pose as another host.
-        "proxy_headers": args.proxy_headers,
-        "forwarded_allow_ips": args.forwarded_allow_ips,
-        "log_config": None,
-        "access_log": False,
-        "log_level": args.log_level,
-    }
-
-
-# uvicorn's own backlog: a burst of connections waits in the kernel's queue instead of being refused.
-_BACKLOG = 2048
+def _token(args: argparse.Namespace) -> int:
+    api = next(api for api in APIS if api.name == args.api)
+    assert api.token_command is not None  # the parser offers only the APIs that have one
+    try:
+        token = api.token_command.run(args, api, wall_clock)
+    except TokenError as error:
+        print(f"mockserver: token {api.name}: {one_line(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    print(token)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "token":
+        return _token(args)
     configure_logging(args.log_level)
-    try:
-        fixtures = load_fixtures(args.fixtures)
-    except FixtureError as error:
-        print(f"mockserver: cannot start: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        listener = socket.create_server((args.host, args.port), backlog=_BACKLOG)
-    except OSError as error:
-        print(f"mockserver: cannot listen on {args.host}:{args.port}: {error.strerror or error}", file=sys.stderr)
-        return EXIT_USAGE
-    host, port = listener.getsockname()[:2]
-    prefixes = " ".join(api.prefix for api in APIS)
-    announcement = f"mockserver: serving {prefixes} on http://{host}:{port} (fixtures: {args.fixtures})"
-    options = _server_options(args)
-    if args.workers == 1:
-        config = uvicorn.Config(create_app(fixtures), **options)
-        _AnnouncingServer(config, announcement).run(sockets=[listener])
-        return EXIT_OK
-    # Each worker process builds its own app from the fixtures just checked here.
-    os.environ[FIXTURES_ENV] = str(Path(args.fixtures).resolve())
-    os.environ[LOG_LEVEL_ENV] = args.log_level
-    config = uvicorn.Config("mockserver.app:app_for_worker", factory=True, workers=args.workers, **options)
-    _AnnouncingSupervisor(config, [listener], f"{announcement}, {args.workers} workers").run()
-    return EXIT_OK
-
-
-class _AnnouncingServer(uvicorn.Server):
-    """Prints where it serves once it really does: after start-up, when its signal handlers are in place."""
-
-    def __init__(self, config: uvicorn.Config, announcement: str) -> None:
-        super().__init__(config)
-        self._announcement = announcement
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=sockets)
-        # The app's objects (specs, fixtures, connexion's stack) live as long as the process: freezing them keeps
-        # the collector's full passes, and the latency spikes they cause, to what requests allocate.
-        gc.freeze()
-        if self.started:
-            print(self._announcement, file=sys.stderr, flush=True)
-
-
-class _AnnouncingSupervisor(Multiprocess):
-    """uvicorn's worker supervisor; announces once the workers are launched on the socket, which already listens."""
-
-    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket], announcement: str) -> None:
-        super().__init__(config, sockets)
-        self._announcement = announcement
-
-    def init_processes(self) -> None:
-        super().init_processes()
-        print(self._announcement, file=sys.stderr, flush=True)
+    return serve(args)
 
 
 if __name__ == "__main__":

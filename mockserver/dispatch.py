@@ -23,9 +23,9 @@ _COERCE: dict[str, Callable[[str], Any]] = {"integer": int, "number": float}
 
 @dataclass(frozen=True)
 class Operation:
-    """One spec operation: its handler, and how to turn a request into the handler's arguments."""
+    """One spec operation: how to turn a request into its handler's arguments (the handlers of every generation of
+    the sandbox take the same ones)."""
 
-    handler: Handler
     takes_body: bool
     path_parameters: tuple[str, ...]
     query_types: Mapping[str, str]  # declared query parameter the handler takes -> its JSON Schema type
@@ -38,7 +38,6 @@ class Operation:
         signature = inspect.signature(handler).parameters
         takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.values())
         return cls(
-            handler=handler,
             takes_body="body" in signature and "requestBody" in spec_operation,
             path_parameters=tuple(p["name"] for p in parameters if p["in"] == "path" and p["name"] in signature),
             query_types={
@@ -70,19 +69,29 @@ async def _read_body(receive: Receive) -> bytes:
 
 
 class HandlerDispatch:
-    """Calls our handler for the operation connexion's routing chose; anything else goes to connexion's app."""
+    """Calls our handler for the operation connexion's routing chose; anything else goes to connexion's app.
+    ``handlers()`` gives the handlers in force (those of the current sandbox), keyed like ``operations`` by (API base
+    path, operationId)."""
 
-    def __init__(self, app: ASGIApp, *, operations: Mapping[tuple[str, str], Operation]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        operations: Mapping[tuple[str, str], Operation],
+        handlers: Callable[[], Mapping[tuple[str, str], Handler]],
+    ) -> None:
         self.app = app
-        self._operations = operations  # keyed by (API base path, operationId)
+        self._operations = operations
+        self._handlers = handlers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         routing = scope.get("extensions", {}).get("connexion_routing", {}) if scope["type"] == "http" else {}
-        operation = self._operations.get((str(routing.get("api_base_path")), str(routing.get("operation_id"))))
+        key = (str(routing.get("api_base_path")), str(routing.get("operation_id")))
+        operation = self._operations.get(key)
         if operation is None:
             await self.app(scope, receive, send)
             return
-        body, status, headers = await operation.handler(**await operation.arguments(scope, receive))
+        body, status, headers = await self._handlers()[key](**await operation.arguments(scope, receive))
         # connexion's jsonifier: json.dumps and a trailing newline.
         payload = (json.dumps(body) + "\n").encode()
         raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]

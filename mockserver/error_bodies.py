@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,6 +24,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
 from mockserver.errors import InvalidParameter, OversizedRequest, UnknownExample
+from mockserver.journal.exchange import exchange_in
 from mockserver.redaction import cut
 from mockserver.request_guard import routable_path
 from mockserver.routes import RouteTable
@@ -102,12 +103,16 @@ def outside_apis_error(prefixes: list[str]) -> Renderer:
 
 
 class ErrorBodies:
-    """The app-wide error handler: picks the renderer of the API whose prefix the path starts with."""
+    """The app-wide error handler: picks the renderer of the API whose prefix the path starts with, and notes the
+    problem on the request's exchange (for the journal). ``listed`` are the prefixes a path outside them all is told
+    of (the APIs'; by default every prefix with a renderer)."""
 
-    def __init__(self, renderers: Mapping[str, Renderer], routes: RouteTable) -> None:
+    def __init__(
+        self, renderers: Mapping[str, Renderer], routes: RouteTable, listed: Sequence[str] | None = None
+    ) -> None:
         self._renderers = dict(renderers)
         self._routes = routes
-        self._outside = outside_apis_error(sorted(renderers))
+        self._outside = outside_apis_error(sorted(listed if listed is not None else renderers))
 
     def renderer_for(self, path: str) -> Renderer:
         prefix = "/" + path.lstrip("/").split("/", 1)[0]
@@ -119,6 +124,9 @@ class ErrorBodies:
             # Starlette mounts each API with a '.*' pattern, which stops at a line break: a path parameter holding
             # one never reaches the API. The path is one the spec serves, so the parameter is at fault.
             problem = Problem(400, "parameter", "A path parameter holds a character that cannot be routed.")
+        exchange = exchange_in(request.scope)
+        if exchange is not None:
+            exchange.answered_error(problem.kind, problem.detail)
         status, body, headers = self.renderer_for(request.url.path)(problem)
         headers = {**problem.headers, **headers}
         if status == 405:

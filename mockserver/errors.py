@@ -48,3 +48,7 @@ class OversizedRequest(ProblemException):
 
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(status=status, title="Request refused", detail=detail)
+
+
+class TokenError(Exception):
+    """``mockserver token`` cannot make the credential asked for; the message is one line that says why."""

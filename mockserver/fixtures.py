@@ -16,15 +16,22 @@ from balancekit.strict_yaml import DuplicateKeyError, UniqueKeyLoader
 from mockserver.api import MockApi
 from mockserver.apis import APIS
 from mockserver.errors import FixtureError
+from mockserver.faults.book import entity_rules
 from mockserver.resources import FIXTURES_DIR, SHARED_FIXTURE_SCHEMA
 from mockserver.schema_errors import key_path, raise_for_fixture, under
 
 
 class Fixtures(Mapping[str, Any]):
-    """The sandbox data of each API, checked and indexed, by API name."""
+    """The sandbox data of each API, checked and indexed, by API name; ``documents`` holds the fixture documents they
+    were built from, which the shared state starts with."""
 
-    def __init__(self, sandboxes: Mapping[str, Any]) -> None:
+    def __init__(self, sandboxes: Mapping[str, Any], documents: Mapping[str, dict[str, Any]]) -> None:
         self._sandboxes = dict(sandboxes)
+        self.documents = dict(documents)
+
+    def __or__(self, other: Fixtures) -> Fixtures:
+        """Both fixtures, ``other``'s for an API both hold."""
+        return Fixtures({**self._sandboxes, **other._sandboxes}, {**self.documents, **other.documents})
 
     def __getitem__(self, api: str) -> Any:
         return self._sandboxes[api]
@@ -46,7 +53,15 @@ def load_fixtures(directory: Path | str = FIXTURES_DIR, *, apis: Sequence[MockAp
         raise FixtureError(
             "--fixtures", f"a directory holding {_listed(apis)}", f"{str(directory)!r}, which is not a directory"
         )
-    return Fixtures({api.name: _load_one(directory / f"{api.name}.yaml", api) for api in apis})
+    documents, sandboxes = {}, {}
+    for api in apis:
+        path = directory / f"{api.name}.yaml"
+        try:
+            documents[api.name] = _read_yaml(path)
+            sandboxes[api.name] = check_document(api, documents[api.name])
+        except FixtureError as error:
+            raise error.in_file(str(path)) from None
+    return Fixtures(sandboxes, documents)
 
 
 def _listed(apis: Sequence[MockApi]) -> str:
@@ -55,13 +70,17 @@ def _listed(apis: Sequence[MockApi]) -> str:
     return files[0] if len(files) == 1 else f"{', '.join(files[:-1])} and {files[-1]}"
 
 
-def _load_one(path: Path, api: MockApi) -> Any:
-    try:
-        raw = _read_yaml(path)
-        raise_for_fixture(_schema_validator(api).iter_errors(raw), under())
-        return api.build_sandbox(raw, api.spec)
-    except FixtureError as error:
-        raise error.in_file(str(path)) from None
+def check_document(api: MockApi, document: Any) -> Any:
+    """The sandbox of one fixture document, checked exactly as a fixture file is at start-up (every key; no
+    non-finite number; the API's fixture schema; each entity's ``fault``; the API's own rules and spec schemas).
+    Raises FixtureError naming the key, what was expected and what was found. The admin API checks every change
+    with it, and the shared state is rebuilt with it."""
+    if not isinstance(document, dict):
+        raise FixtureError("(top level)", "a mapping of keys", type(document).__name__)
+    _refuse_non_finite(document, [])
+    raise_for_fixture(_schema_validator(api).iter_errors(document), under())
+    entity_rules(api.name, document, api.collections, api.fault_target)
+    return api.build_sandbox(document, api.spec)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -83,9 +102,6 @@ def _read_yaml(path: Path) -> Any:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
         problem = getattr(exc, "problem", None) or str(exc)
         raise FixtureError(where, "valid YAML", problem) from None
-    if not isinstance(data, dict):
-        raise FixtureError("(top level)", "a mapping of keys", type(data).__name__)
-    _refuse_non_finite(data, [])
     return data
 
 

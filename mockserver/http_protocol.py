@@ -6,7 +6,8 @@ starts its keep-alive timer only after a first answer, so a connection that send
 protocol counts the bytes of each request head as they arrive, gives every connection a deadline from the moment it
 opens (connection_registry.py enforces them), and, past the connection limit, has the connection that has waited
 longest for a request closed. A refused request is answered by the app, in the owning API's error shape and with an
-access-log line, through the scope extension ``request_guard.REFUSAL``.
+access-log line, through the scope extension ``request_guard.REFUSAL``. A request's scope also carries
+``DROP_CONNECTION``, a callable with which the app closes the connection without any answer (a fault asked for).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from uvicorn.server import ServerState
 
 from mockserver.connection_registry import registry_for
 from mockserver.request_guard import REFUSAL
+
+# The scope extension through which the app drops the connection of a request without answering it.
+DROP_CONNECTION = "mockserver.drop_connection"
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = False
         self._registry.waiting.pop(self, None)
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.scope is self.scope:  # an upgrade starts no cycle
+            # ASGI types extensions as mappings; this one is a callable, read by the app only.
+            self.scope["extensions"] = {DROP_CONNECTION: functools.partial(self._drop, cycle)}  # type: ignore[dict-item]
 
     def on_message_complete(self) -> None:
         self._reading = False
@@ -192,6 +200,13 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self._registry.waiting[self] = None
             if not self._reading:
                 self.deadline = self.loop.time() + self.limits.idle_timeout
+
+    def _drop(self, cycle: RequestResponseCycle) -> None:
+        """Closes the connection without answering ``cycle``'s request, nor any pipelined after it."""
+        cycle.disconnected = True  # else uvicorn answers the app's silence with a 500 of its own
+        self.pipeline.clear()
+        if not self.transport.is_closing():
+            self.transport.close()
 
     # Refusals
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import os
 import re
 import socket
 import socketserver
@@ -19,6 +20,7 @@ from typing import Any
 
 import httpx
 import jwt
+import uvicorn
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
@@ -215,10 +217,12 @@ class LiveMock:
             self.process.stderr.close()
 
 
-def start_mock(*args: str, timeout: float = 20.0) -> LiveMock:
-    """Start ``mockserver serve --port 0`` and wait until it prints the URL it listens on; raise if it does not."""
+def start_mock(*args: str, timeout: float = 20.0, env: dict[str, str] | None = None) -> LiveMock:
+    """Start ``mockserver serve --port 0`` and wait until it prints the URL it listens on; raise if it does not.
+    ``env`` adds environment variables to the test's own."""
     command = [sys.executable, "-m", "mockserver", "serve", "--port", "0", *args]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    environment = {**os.environ, **env} if env else None
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=environment)
     mock = LiveMock(process)
     assert process.stderr is not None
     stream = process.stderr
@@ -260,3 +264,24 @@ def running(server: socketserver.BaseServer) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(10)
+
+
+@contextmanager
+def serving_in_thread(app: Any, **options: Any) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on a free port of 127.0.0.1 (``options`` go to uvicorn's Config); yields
+    its base URL, then stops it. Raises if it does not start."""
+    config = uvicorn.Config(app, **{"host": "127.0.0.1", "port": 0, "log_level": "warning", **options})
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            threading.Event().wait(0.05)
+        assert server.started, "the test server did not start"
+        host, port = server.servers[0].sockets[0].getsockname()[:2]
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(20)

@@ -4,16 +4,14 @@ served by the mock next to the others, certified by the suite, generated request
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import toy_conformance_api
 import toy_mock_api
-import uvicorn
 from starlette.testclient import TestClient
-from support import MOCK_PROFILE, VALKYRIE_BALANCE, valkyrie_headers, valkyrie_player
+from support import MOCK_PROFILE, VALKYRIE_BALANCE, serving_in_thread, valkyrie_headers, valkyrie_player
 
 from conformance import APIS as SUITE_APIS
 from conformance import Options, Outcome, load_profile, run
@@ -29,7 +27,7 @@ KEY = "toy-sandbox-key-0123456789"
 
 def fixtures() -> Fixtures:
     toy = load_fixtures(toy_mock_api.TOY_DIR / "fixtures", apis=[toy_mock_api.API])
-    return Fixtures({**load_fixtures(), **toy})
+    return load_fixtures() | toy
 
 
 def test_the_mock_serves_the_added_api_beside_the_others() -> None:
@@ -60,20 +58,8 @@ def test_a_broken_fixture_of_the_added_api_is_refused_by_its_own_schema(tmp_path
 @pytest.fixture
 def served_mock() -> Iterator[str]:
     """The mock with the added API, in a thread on a free port of 127.0.0.1; its base URL."""
-    server = uvicorn.Server(uvicorn.Config(create_app(fixtures(), apis=MOCK_WITH_TOY), port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(200):
-            if server.started:
-                break
-            threading.Event().wait(0.05)
-        assert server.started, "the mock did not start"
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serving_in_thread(create_app(fixtures(), apis=MOCK_WITH_TOY)) as url:
+        yield url
 
 
 @pytest.mark.slow

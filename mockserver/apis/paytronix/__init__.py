@@ -6,8 +6,15 @@ import functools
 
 from balancekit.clock import Clock
 from mockserver import security
-from mockserver.api import MockApi, Service
-from mockserver.apis.paytronix.handlers import AccountInformationBodyValidator, Paytronix, render_error, verify_client
+from mockserver.api import MockApi, Service, TokenCommand
+from mockserver.apis.paytronix.access_tokens import NAME, add_token_arguments, create_access_token, token_from_sandbox
+from mockserver.apis.paytronix.handlers import (
+    AccountInformationBodyValidator,
+    Paytronix,
+    render_error,
+    render_fault,
+    verify_client,
+)
 from mockserver.apis.paytronix.sandbox import PaytronixSandbox, build_sandbox
 from mockserver.resources import fixture_schema
 
@@ -25,10 +32,17 @@ def serve(sandbox: PaytronixSandbox, clock: Clock) -> Service:
 
 
 API = MockApi(
-    name="paytronix",
-    fixture_schema=fixture_schema("paytronix"),
+    name=NAME,
+    fixture_schema=fixture_schema(NAME),
     build_sandbox=build_sandbox,
     serve=serve,
     body_validator=AccountInformationBodyValidator,
     identity_fields=frozenset({"printedcardnumber", "registrationcode"}),
+    render_fault=render_fault,
+    admin_calls={"createAccessToken": create_access_token},
+    token_command=TokenCommand(
+        help="print a new OAuth access token of a guest account, added by a running sandbox",
+        add_arguments=add_token_arguments,
+        run=token_from_sandbox,
+    ),
 )

@@ -14,6 +14,7 @@ from balancekit.clock import Clock, utc_now
 from mockserver import prefer
 from mockserver.apis.paytronix.sandbox import Client, PaytronixSandbox
 from mockserver.error_bodies import Problem, Rendered, Renderer
+from mockserver.journal.exchange import reached
 from mockserver.validators import JsonBodyValidator
 
 # The fields each authentication style needs next to `authentication` and `merchantId`.
@@ -70,11 +71,15 @@ class Paytronix:
         return self._answer(query)
 
     def _answer(self, fields: dict[str, Any]) -> Answer:
-        case = prefer.requested_example(request.headers)
-        if case:
-            return self.sandbox.case(case), 200, prefer.applied(case)
         client: Client = context["token_info"]["client"]
-        return self.sandbox.account_information(fields, client, utc_now(self.clock)), 200, {}
+        forced = prefer.requested_example(request.headers)
+        if forced:
+            outcome = self.sandbox.case(forced)
+        else:
+            outcome = self.sandbox.account_information(fields, client, utc_now(self.clock))
+        # The case reached, through the account and the integration client (a fault may name either).
+        reached(outcome.case, *([outcome.account] if outcome.account else []), client.name, forced=bool(forced))
+        return outcome.body, 200, prefer.applied(forced)
 
 
 def verify_client(username: str, password: str, clients: Mapping[str, tuple[Any, str]]) -> dict[str, Any]:
@@ -83,6 +88,12 @@ def verify_client(username: str, password: str, clients: Mapping[str, tuple[Any,
     if known is None or not hmac.compare_digest(password.encode(), known[1].encode()):
         raise OAuthProblem(detail="The client credentials are not valid.")
     return {"sub": username, "client": known[0]}
+
+
+def render_fault(status: int | None, code: str | None, message: str) -> Rendered:
+    """An `error` fault's answer: a failure body with the code asked for (``system.error`` by default), 500 unless
+    another status is asked for."""
+    return status or 500, {"result": "failure", "errorCode": code or "system.error", "errorMessage": message}, {}
 
 
 def render_error(errors: Mapping[str, Mapping[str, str]]) -> Renderer:

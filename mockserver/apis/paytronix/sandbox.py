@@ -6,7 +6,7 @@ import functools
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockserver.component_schemas import schema_validator
 from mockserver.errors import FixtureError, UnknownExample
@@ -67,6 +67,14 @@ class AccessToken:
     expires_at: datetime | None
 
 
+class Outcome(NamedTuple):
+    """An answer's 200 body, the case it is (an account's name or a failure's), and the account it reached."""
+
+    body: dict[str, Any]
+    case: str
+    account: str | None = None
+
+
 @dataclass(frozen=True)
 class PaytronixSandbox:
     clients: dict[str, tuple[Client, str]]  # client_id -> (client, secret)
@@ -79,16 +87,16 @@ class PaytronixSandbox:
     failures: dict[str, dict[str, str]]
     field_order: list[str]
 
-    def failure(self, name: str) -> dict[str, Any]:
-        return {"result": "failure", **self.failures[name]}
+    def failure(self, name: str) -> Outcome:
+        return Outcome({"result": "failure", **self.failures[name]}, name)
 
-    def answer(self, account: GuestAccount, queried: Card) -> dict[str, Any]:
+    def answer(self, account: GuestAccount, queried: Card) -> Outcome:
         if account.status != "ACTIVE" or queried.status != "ACTIVE":
-            return {"result": "invalid_status", **self.errors["invalid_status"]}
-        return account.success(queried, self.field_order)
+            return Outcome({"result": "invalid_status", **self.errors["invalid_status"]}, account.name, account.name)
+        return Outcome(account.success(queried, self.field_order), account.name, account.name)
 
-    def account_information(self, fields: dict[str, Any], client: Client, now: datetime) -> dict[str, Any]:
-        """The 200 body for a request's fields, once the integration client is known."""
+    def account_information(self, fields: dict[str, Any], client: Client, now: datetime) -> Outcome:
+        """The 200 body for a request's fields, once the integration client is known, and the case it reached."""
         if fields.get("client_id") not in (None, client.client_id):
             return self.failure("client_id_mismatch")
         merchant = fields["merchantId"]
@@ -123,7 +131,7 @@ class PaytronixSandbox:
             return self.failure("card_not_found")
         return self.answer(account, queried)
 
-    def case(self, name: str) -> dict[str, Any]:
+    def case(self, name: str) -> Outcome:
         """The 200 body a forced case names: an account (its primary card) or a failure."""
         if name in self.accounts:
             account = self.accounts[name]

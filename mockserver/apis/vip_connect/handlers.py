@@ -9,8 +9,9 @@ from connexion.context import context, request
 from jsonschema import ValidationError
 
 from mockserver import prefer
-from mockserver.apis.vip_connect.sandbox import Operator, VipSandbox
+from mockserver.apis.vip_connect.sandbox import NOT_FOUND_CASE, Operator, VipSandbox
 from mockserver.error_bodies import Problem, Rendered
+from mockserver.journal.exchange import reached
 from mockserver.validators import JsonBodyValidator
 
 _ID_FIELDS = ("IdType", "IdNumber", "IdState")
@@ -63,8 +64,11 @@ class VipConnect:
         case = prefer.requested_example(request.headers)
         account = self.sandbox.case(case) if case else self.sandbox.find(body)
         headers = prefer.applied(case)
+        # The case reached, through the account and the operator whose token was sent (a fault may name either).
         if account is None:
+            reached(NOT_FOUND_CASE, operator.name, forced=bool(case))
             return self.sandbox.errors["account_not_found"], 404, headers
+        reached(account.name, account.name, operator.name, forced=bool(case))
         if account.closed:
             return self.sandbox.errors["account_closed"], 400, headers
         # The bankAccounts toggle belongs to the operator that signed the token, not to the request.
@@ -83,16 +87,31 @@ _VIP_OPERATOR_MESSAGES = {
 }
 
 
+def _error_body(code: str, operator_message: str, decline: str) -> dict[str, str]:
+    return {
+        "errorCode": code,
+        "transactionStage": "VIP Account Inquiry",
+        "operatorErrorMessage": operator_message,
+        "operatorDeclineDescription": decline,
+        "patronErrorMessage": _VIP_PATRON_MESSAGE,
+    }
+
+
 def render_error(problem: Problem) -> Rendered:
     """VIP's five-field error body. Its own codes are the HTTP status; an unsupported body type is a 400,
     since the seed answers 400 for 'all other cases'."""
     status = 400 if problem.kind == "media_type" else problem.status
-    body = {
-        "errorCode": str(status),
-        "transactionStage": "VIP Account Inquiry",
-        "operatorErrorMessage": _VIP_OPERATOR_MESSAGES.get(problem.kind, "Invalid request."),
-        "operatorDeclineDescription": problem.detail,
-        "patronErrorMessage": _VIP_PATRON_MESSAGE,
-    }
+    body = _error_body(str(status), _VIP_OPERATOR_MESSAGES.get(problem.kind, "Invalid request."), problem.detail)
     headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if problem.kind == "auth" else {}
     return status, body, headers
+
+
+def render_fault(status: int | None, code: str | None, message: str) -> Rendered:
+    """An `error` fault's answer: the five-field body, with the code asked for or the status (500 by default)."""
+    status = status or 500
+    return status, _error_body(code or str(status), _VIP_OPERATOR_MESSAGES["server"], message), {}
+
+
+def check_fault_code(code: str) -> str | None:
+    """VIP error codes are strings of digits ("12", "13")."""
+    return None if code.isdigit() else "a VIP errorCode of digits"

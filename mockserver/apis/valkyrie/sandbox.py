@@ -1,24 +1,24 @@
-"""Valkyrie PAM getBalance as the mock serves it: players and sessions, and the order in which a PAM decides."""
+"""Valkyrie PAM's sandbox: players and sessions of a fixture, and the order in which a PAM decides a balance call."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from connexion.context import request
-
-from balancekit.clock import Clock, utc_now
-from mockserver import prefer, security
-from mockserver.api import MockApi, Service
 from mockserver.component_schemas import schema_validator
-from mockserver.error_bodies import Problem, Rendered
 from mockserver.errors import FixtureError, UnknownExample
-from mockserver.resources import fixture_schema
 from mockserver.schema_errors import raise_for_fixture, under
 
-Outcome = tuple[dict[str, Any], int]
+
+class Outcome(NamedTuple):
+    """An answer (body and status), the case it is (a session's name or an outcome's), and the entities reached."""
+
+    body: dict[str, Any]
+    status: int
+    case: str
+    entities: tuple[str, ...] = ()
 
 
 def pam_error(code: str, message: str) -> dict[str, Any]:
@@ -26,14 +26,19 @@ def pam_error(code: str, message: str) -> dict[str, Any]:
     return {"status": "ERROR", "error": {"code": code, "message": message}}
 
 
-# Outcomes a client can force with `Prefer: example=<name>` without naming a session.
-FORCED_ERRORS: dict[str, Outcome] = {
+# Outcomes a client can force with `Prefer: example=<name>` without naming a session: their bodies and statuses.
+FORCED_ERRORS: dict[str, tuple[dict[str, Any], int]] = {
     "player_not_found": (pam_error("PAM_ERR_PLAYER_NOT_FOUND", "player not found"), 200),
     "account_not_found": (pam_error("PAM_ERR_ACC_NOT_FOUND", "player has no account"), 200),
     "session_expired": (pam_error("PAM_ERR_SESSION_EXPIRED", "session expired"), 200),
     "session_not_found": (pam_error("PAM_ERR_SESSION_NOT_FOUND", "session not found"), 401),
     "missing_provider": (pam_error("PAM_ERR_MISSING_PROVIDER", "provider not found"), 400),
 }
+
+
+def _error(name: str, *entities: str) -> Outcome:
+    body, status = FORCED_ERRORS[name]
+    return Outcome(body, status, name, entities)
 
 
 @dataclass(frozen=True)
@@ -63,21 +68,25 @@ class ValkyrieSandbox:
     def balance(self, player_id: str, provider: str, token: str, now: datetime) -> Outcome:
         """The outcome of a balance request, in the order the vendor's reference stub checks."""
         if provider.lower() not in self.providers:
-            return FORCED_ERRORS["missing_provider"]
+            return _error("missing_provider")
         session = self.sessions.get(token)
         if session is None or session.provider != provider.lower():
-            return FORCED_ERRORS["session_not_found"]
+            return _error("session_not_found")
         player = self.players.get(player_id)
         if player is None:
-            return FORCED_ERRORS["player_not_found"]
+            return _error("player_not_found", session.name)
         if player is not session.player:
             # A known player, but this session is someone else's: the token names no session of theirs.
-            return FORCED_ERRORS["session_not_found"]
+            return _error("session_not_found", session.name)
+        reached = (session.name, player.name)
         if session.expires_at is not None and session.expires_at <= now:
-            return FORCED_ERRORS["session_expired"]
-        if player.balance is None:
-            return FORCED_ERRORS["account_not_found"]
-        return {"status": "OK", "balance": player.balance}, 200
+            body, status = FORCED_ERRORS["session_expired"]
+        elif player.balance is None:
+            body, status = FORCED_ERRORS["account_not_found"]
+        else:
+            body, status = {"status": "OK", "balance": player.balance}, 200
+        # The session's name is the case: `Prefer: example=<session>` gives the same answer.
+        return Outcome(body, status, session.name, reached)
 
     def case(self, name: str, now: datetime) -> Outcome:
         """The outcome a forced case names: a session, as if its own request came in, or an error."""
@@ -85,27 +94,8 @@ class ValkyrieSandbox:
         if session is not None:
             return self.balance(session.player.player_id, session.provider, session.token, now)
         if name in FORCED_ERRORS:
-            return FORCED_ERRORS[name]
+            return _error(name)
         raise UnknownExample(name, [*self.sessions_by_name, *FORCED_ERRORS])
-
-
-class Valkyrie:
-    """The handler of ``GET /players/{playerId}/balance``."""
-
-    def __init__(self, sandbox: ValkyrieSandbox, clock: Clock) -> None:
-        self.sandbox = sandbox
-        self.clock = clock  # a session's expiry is compared with it
-
-    async def get_balance(self, playerId: str, provider: str) -> tuple[dict[str, Any], int, dict[str, str]]:  # noqa: N803
-        # connexion validates header parameters but passes only path and query ones to handlers.
-        headers = request.headers
-        now = utc_now(self.clock)
-        case = prefer.requested_example(headers)
-        if case:
-            body, status = self.sandbox.case(case, now)
-        else:
-            body, status = self.sandbox.balance(playerId, provider, headers["x-player-token"], now)
-        return body, status, prefer.applied(case)
 
 
 def build_sandbox(raw: dict[str, Any], spec: dict[str, Any]) -> ValkyrieSandbox:
@@ -167,33 +157,3 @@ def _check_decimals(name: str, balance: dict[str, Any]) -> None:
         exponent = Decimal(str(amount)).as_tuple().exponent
         if isinstance(exponent, int) and exponent < -6:
             raise FixtureError(f"players.{name}.balance.{field}", "at most 6 decimal places", repr(amount))
-
-
-def render_error(problem: Problem) -> Rendered:
-    """The PAM body: a bad api token or session is a 401, a missing provider a 400, the rest undefined."""
-    if problem.kind == "auth":
-        return 401, pam_error("PAM_ERR_API_TOKEN", problem.detail), {}
-    if problem.parameter == "X-Player-Token":
-        return 401, pam_error("PAM_ERR_SESSION_NOT_FOUND", problem.detail), {}
-    if problem.parameter == "provider":
-        return 400, pam_error("PAM_ERR_MISSING_PROVIDER", problem.detail), {}
-    status = 400 if problem.kind == "media_type" else problem.status
-    return status, pam_error("PAM_ERR_UNDEFINED", problem.detail), {}
-
-
-def serve(sandbox: ValkyrieSandbox, clock: Clock) -> Service:
-    return Service(
-        handlers={"getBalance": Valkyrie(sandbox, clock).get_balance},
-        security_map=security.bearer_map(
-            lambda token: security.verify_shared_token(token, sandbox.api_token, subject="valkyrie")
-        ),
-        render_error=render_error,
-    )
-
-
-API = MockApi(
-    name="valkyrie",
-    fixture_schema=fixture_schema("valkyrie"),
-    build_sandbox=build_sandbox,
-    serve=serve,
-)

@@ -1,0 +1,142 @@
+"""A journal entry: a request and its answer as the request path hands them over, and as the store keeps them."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.instants import rfc3339
+from mockserver.journal.exchange import Exchange
+from mockserver.journal.facts import RequestFacts
+from mockserver.redaction import ECHO_LIMIT, cut
+from mockserver.state.store import JournalRow
+
+MAX_CAPTURED_BODY = 16 * 1024  # bytes of a request body kept for its record; sandbox requests are far smaller
+MAX_PROBLEMS = 8
+MAX_ENTRY_BYTES = 16 * 1024  # a stored entry; a sandbox request's is 1-2 KiB
+RAW_OVERHEAD = 256  # about the bytes of a RawExchange beside the request's own
+
+# One encoder for every entry: json.dumps with options builds a new one per call.
+_encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+
+
+@dataclass(slots=True)
+class RawExchange:
+    """A request and its answer as the request path hands them over: references only, no work done yet."""
+
+    time: float  # seconds since the epoch, when the request arrived
+    duration: float  # seconds until its answer ended
+    method: str
+    path: str
+    query_string: bytes
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    body_complete: bool
+    status: int | None  # None: no answer was sent (a dropped connection)
+    operation: str | None
+    exchange: Exchange
+
+    @property
+    def size(self) -> int:
+        """About the bytes it holds, for the pending bound."""
+        return RAW_OVERHEAD + self.request_size
+
+    @property
+    def request_size(self) -> int:
+        """The bytes of its path, query string, headers and body."""
+        head = sum(map(len, itertools.chain.from_iterable(self.headers)))
+        return len(self.body) + len(self.path) + len(self.query_string) + head
+
+
+class EntryEncoder:
+    """Makes the redacted entry of a request, ready for the store. One per journal writer.
+
+    It runs beside the requests being served, in the same interpreter, so the common entry is spliced from parts
+    made once: a client's repeated request (its record, see RequestFacts.encoded), the fields an answer shares with
+    the others of its kind (API, operation, case, status), and the current second of the time.
+    """
+
+    def __init__(self, facts: RequestFacts | None = None) -> None:
+        self._facts = facts or RequestFacts()
+        self._worker = os.getpid()  # a system call each time: a writer lives and dies with its process
+        self._outcome = functools.lru_cache(maxsize=256)(_encoded_outcome)
+        self._second, self._second_text = -1, ""
+
+    def __call__(self, raw: RawExchange, size: int | None = None) -> JournalRow:
+        """The entry of ``raw``; ``size``: its ``raw.size``, when the caller knows it already."""
+        exchange = raw.exchange
+        correlation = next((value for name, value in raw.headers if name == b"x-correlation-id"), None)
+        correlation_id = cut(correlation.decode("latin-1"), ECHO_LIMIT) if correlation is not None else None
+        outcome = (exchange.api, raw.operation, exchange.case, exchange.forced, raw.status, exchange.error_kind)
+        if exchange.fault is None and not exchange.problems:
+            outcome_text = self._outcome(outcome)
+        else:
+            outcome_text = _encoded_outcome(outcome, exchange.fault, exchange.problems)
+        arguments = (raw.method, raw.path, raw.query_string, raw.headers, raw.body, raw.body_complete)
+        request_size = raw.request_size if size is None else size - RAW_OVERHEAD
+        text = (
+            f'{{"time":"{self._time(raw.time)}Z","duration_ms":{round(raw.duration * 1000, 3)!r},'
+            f'"correlation_id":{"null" if correlation_id is None else _encode(correlation_id)},{outcome_text},'
+            f'"request":{self._facts.encoded(*arguments, request_size)},"worker":{self._worker}}}'
+        )
+        if len(text) > MAX_ENTRY_BYTES:
+            # Too large: built again as one document, whose largest parts give way.
+            entry = json.loads(text)
+            entry["request"] = self._facts(*arguments)
+            text = _bounded(entry)
+        return JournalRow(
+            time=raw.time,
+            api=exchange.api,
+            operation=raw.operation,
+            correlation_id=correlation_id,
+            conformed=exchange.conformed,
+            entry=text,
+        )
+
+    def _time(self, epoch: float) -> str:
+        """``rfc3339(epoch, microseconds=True)``, with the text of the current second made once."""
+        second = int(epoch)
+        micro = round((epoch - second) * 1_000_000)
+        if micro >= 1_000_000 or epoch < 0:
+            return rfc3339(epoch, microseconds=True).removesuffix("Z")
+        if second != self._second:
+            self._second, self._second_text = second, rfc3339(second).removesuffix("Z")
+        return f"{self._second_text}.{micro:06d}"
+
+
+def _encoded_outcome(
+    outcome: tuple[str, str | None, str | None, bool, int | None, str | None],
+    fault: dict[str, Any] | None = None,
+    problems: Sequence[str] = (),
+) -> str:
+    """The fields of an entry that say what became of the request, as JSON members (no braces)."""
+    api, operation, case, forced, status, error_kind = outcome
+    members = {
+        "api": api,
+        "operation": operation,
+        "case": case,
+        "forced": forced,
+        "fault": fault,
+        "status": status,
+        "conformed": not problems,
+        "validation_errors": [cut(problem, 4 * ECHO_LIMIT) for problem in problems[:MAX_PROBLEMS]],
+        "error_kind": error_kind,
+    }
+    return _encode(members)[1:-1]
+
+
+def _bounded(entry: dict[str, Any]) -> str:
+    """The entry as JSON, at most about MAX_ENTRY_BYTES: the largest parts of the request give way first."""
+    text = _encode(entry)
+    request = entry["request"]
+    for part in ("body", "query", "headers", "credentials", "body_fields", "query_fields"):
+        if len(text) <= MAX_ENTRY_BYTES:
+            break
+        request[part] = {"omitted": f"the entry would be over {MAX_ENTRY_BYTES} bytes"}
+        text = _encode(entry)
+    return text

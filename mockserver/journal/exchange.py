@@ -1,0 +1,98 @@
+"""What the app's layers learn about one request, for the journal and the faults: case, entities, problems."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connexion import context
+from starlette.types import Scope
+
+# The scope extension that carries a request's Exchange through connexion's layers to the handlers.
+EXCHANGE = "mockserver.exchange"
+_ROUTING = "connexion_routing"  # where connexion's routing records the operation it chose
+
+# The kinds of error_bodies.Problem that say a request broke its API's spec, and so did not conform: a parameter,
+# header or body the spec refuses, a body that is not JSON, a path or method the spec does not serve. Credentials
+# that do not verify, an unknown Prefer case, a request over the sandbox's limits and its own failures do not.
+NONCONFORMING_PROBLEMS = frozenset({"parameter", "body", "media_type", "route", "method"})
+
+ApiOf = Callable[[str], str | None]  # a request path -> the API whose prefix it starts with, or None
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request's notes. Handlers call :meth:`reached`; the error handler calls :meth:`answered_error`."""
+
+    api: str
+    case: str | None = None
+    forced: bool = False
+    entities: tuple[str, ...] = ()
+    problems: list[str] = field(default_factory=list)
+    error_kind: str | None = None  # the kind of problem answered with an error body, when one was
+    fault: dict[str, Any] | None = None  # what the fault layer did, as the journal shows it
+
+    def reached(self, case: str | None, *entities: str, forced: bool = False) -> None:
+        """The request reached the documented case ``case`` (an entity's or an outcome's name) through the fixture
+        entities named (an account and its operator, a session and its player); ``forced`` by ``Prefer: example=``."""
+        self.case, self.forced = case, forced
+        self.entities = tuple(entities) if entities else ((case,) if case else ())
+
+    def answered_error(self, kind: str, detail: str) -> None:
+        """The request got an error body for a problem of this kind; a nonconforming one is noted with its reason."""
+        self.error_kind = kind
+        if kind in NONCONFORMING_PROBLEMS:
+            self.problems.append(detail)
+
+    @property
+    def conformed(self) -> bool:
+        return not self.problems
+
+
+def exchange_in(scope: Scope) -> Exchange | None:
+    """The request's exchange, if a journal or fault layer opened one."""
+    extensions = scope.get("extensions")
+    return extensions.get(EXCHANGE) if extensions else None
+
+
+def reached(case: str | None, *entities: str, forced: bool = False) -> None:
+    """For handlers: notes the case and entities the request being handled reached (see :meth:`Exchange.reached`)."""
+    exchange = exchange_in(context.scope)
+    if exchange is not None:
+        exchange.reached(case, *entities, forced=forced)
+
+
+def open_exchange(scope: Scope, api_of: ApiOf) -> Exchange | None:
+    """The request's exchange, opened on first use; None for a request outside every API (health, admin, docs).
+
+    The extensions mapping is created here when missing, so that connexion's routing, which records the operation
+    in the same mapping, shares it with the outer layers even if a layer between copies the scope.
+    """
+    extensions = scope.get("extensions")
+    if extensions is None:
+        extensions = scope["extensions"] = {}
+    exchange: Exchange | None = extensions.get(EXCHANGE)
+    if exchange is None:
+        api = api_of(scope.get("path", ""))
+        if api is None:
+            return None
+        exchange = extensions[EXCHANGE] = Exchange(api)
+    return exchange
+
+
+def operation_of(scope: Scope) -> str | None:
+    """The operationId connexion routed the request to; None before routing or when no operation matched."""
+    routing = scope.get("extensions", {}).get(_ROUTING)
+    operation = routing.get("operation_id") if routing else None
+    return str(operation) if operation else None
+
+
+def prefix_lookup(prefixes: Mapping[str, str]) -> ApiOf:
+    """``api_of`` for APIs served under ``prefixes`` (API name -> '/<prefix>')."""
+    by_segment = {prefix.strip("/"): api for api, prefix in prefixes.items()}
+
+    def api_of(path: str) -> str | None:
+        return by_segment.get(path[1:].split("/", 1)[0])
+
+    return api_of
