@@ -57,6 +57,7 @@ def journal_row(raw: RawExchange, facts: RequestFacts) -> JournalRow:
         "operation": raw.operation,
         "case": exchange.case,
         "forced": exchange.forced,
+        "documented_case": exchange.documented,
         "fault": exchange.fault,
         "status": raw.status,
         "correlation_id": correlation_id,
