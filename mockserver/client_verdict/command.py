@@ -42,10 +42,10 @@ def add_report_arguments(parser: argparse.ArgumentParser, apis: Sequence[MockApi
     )
     parser.add_argument(
         "--require",
-        metavar="all|CASE,...|none",
+        metavar="default|all|none|API:CASE,...",
         default=REQUIRE_DEFAULT,
-        help="documented cases that must be reached, named api:case (default: each API's cases but those the "
-        "vendor discourages or the seed does not list: every case `default` marks required in the reports)",
+        help="the documented cases that must be reached: those each API marks required (default), all, none, or "
+        "the cases named (the reports list every case with its name)",
     )
     parser.add_argument("--strict", action="store_true", help="a SHOULD broken fails the verdict, as a MUST does")
     parser.add_argument("--json", metavar="FILE", type=Path, help="write the report as JSON")
