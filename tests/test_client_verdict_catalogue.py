@@ -141,6 +141,13 @@ def test_a_hostile_exp_claim_is_judged_without_failing() -> None:
     assert judged("CLIENT-VIP-JWT-NOT-EXPIRED", hostile)
 
 
+def test_a_finding_quotes_a_long_claim_cut() -> None:
+    long_list = _token(aud=[f"aud-{n}" for n in range(99)])
+    problems = judged("CLIENT-VIP-JWT-AUD", entry("vip-connect", None, headers=long_list))
+    assert problems and problems[0].startswith("the JWT's aud is ['aud-0', ") and "..., not 'vip-api'" in problems[0]
+    assert len(problems[0]) < 140
+
+
 def test_the_vip_lookup_form_check() -> None:
     both = {"VipAccountNumber": "7210988860", "IdType": "SS", "IdNumber": "543083512"}
     assert judged("CLIENT-VIP-ONE-FORM", entry("vip-connect", "accountLookup", body=both)) == [

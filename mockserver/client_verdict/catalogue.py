@@ -16,6 +16,7 @@ from typing import Any
 from balancekit.requirements import Requirement
 
 Entry = Mapping[str, Any]
+QUOTE_LIMIT = 80  # characters of a client's value a finding quotes
 # One request judged: None when the requirement does not apply to it (another operation, a fact the journal did not
 # keep), else the ways it broke the requirement, each a sentence (an empty list: it held).
 RequestCheck = Callable[[Entry], list[str] | None]
@@ -85,6 +86,12 @@ def answered_by_fault(entry: Entry) -> bool:
     the request reached."""
     fault = entry.get("fault")
     return isinstance(fault, Mapping) and fault.get("kind") in {"error", "drop", "hang"}
+
+
+def quoted(value: Any) -> str:
+    """A value the client sent, as a finding names it: its repr, cut (a claim may be a long list)."""
+    text = repr(value)
+    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 3] + "..."
 
 
 def sent_at(entry: Entry) -> float | None:

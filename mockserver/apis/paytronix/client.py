@@ -14,6 +14,7 @@ from mockserver.client_verdict.catalogue import (
     conforms_to_spec,
     credentials,
     query,
+    quoted,
     request_of,
 )
 
@@ -61,7 +62,7 @@ def sends_basic_credentials(entry: Entry) -> list[str] | None:
     if found is None:
         return ["no Authorization header"]
     if found.get("scheme") != "basic":
-        return [f"the Authorization scheme is {found.get('scheme')!r}, not Basic"]
+        return [f"the Authorization scheme is {quoted(found.get('scheme'))}, not Basic"]
     if found.get("malformed") or found.get("password_length") is None:
         return ["the Basic credentials are not base64 of client_id:client_secret"]
     return []
@@ -74,7 +75,9 @@ def names_a_documented_style(entry: Entry) -> list[str] | None:
     style = sent.get("authentication")
     if style in STYLE_FIELDS:
         return []
-    return ["no authentication field" if style is None else f"authentication is {style!r}, not guest, card or oauth"]
+    return [
+        "no authentication field" if style is None else f"authentication is {quoted(style)}, not guest, card or oauth"
+    ]
 
 
 def sends_the_style_fields(entry: Entry) -> list[str] | None:

@@ -12,6 +12,7 @@ from mockserver.client_verdict.catalogue import (
     credentials,
     header,
     query,
+    quoted,
     text_length,
 )
 
@@ -79,7 +80,7 @@ def sends_the_api_token(entry: Entry) -> list[str] | None:
     found = credentials(entry)
     if found is None:
         return ["no Authorization header"]
-    return [] if found.get("scheme") == "bearer" else [f"the Authorization scheme is {found.get('scheme')!r}"]
+    return [] if found.get("scheme") == "bearer" else [f"the Authorization scheme is {quoted(found.get('scheme'))}"]
 
 
 CLIENT_REQUIREMENTS = (

@@ -15,6 +15,7 @@ from mockserver.client_verdict.catalogue import (
     conforms_to_spec,
     credentials,
     is_number,
+    quoted,
     sent_at,
 )
 
@@ -54,7 +55,7 @@ def sends_a_jwt(entry: Entry) -> list[str] | None:
     if found is None:
         return ["no Authorization header"]
     if found.get("scheme") != "bearer":
-        return [f"the Authorization scheme is {found.get('scheme')!r}, not Bearer"]
+        return [f"the Authorization scheme is {quoted(found.get('scheme'))}, not Bearer"]
     return [] if _jwt(entry) is not None else ["the bearer token is not a JWT (header.claims.signature)"]
 
 
@@ -64,7 +65,7 @@ def signed_hs256(entry: Entry) -> list[str] | None:
     if not isinstance(header, Mapping):
         return None
     algorithm = header.get("alg")
-    return [] if algorithm == "HS256" else [f"the JWT's alg is {algorithm!r}, not 'HS256'"]
+    return [] if algorithm == "HS256" else [f"the JWT's alg is {quoted(algorithm)}, not 'HS256'"]
 
 
 def names_its_issuer(entry: Entry) -> list[str] | None:
@@ -83,7 +84,7 @@ def names_the_audience(entry: Entry) -> list[str] | None:
     audiences = audience if isinstance(audience, list) else [audience]
     if any(isinstance(value, str) and _AUDIENCE.fullmatch(value) for value in audiences):
         return []
-    return ["the JWT has no aud claim" if audience is None else f"the JWT's aud is {audience!r}, not 'vip-api'"]
+    return ["the JWT has no aud claim" if audience is None else f"the JWT's aud is {quoted(audience)}, not 'vip-api'"]
 
 
 def has_an_expiry(entry: Entry) -> list[str] | None:
