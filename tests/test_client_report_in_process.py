@@ -123,6 +123,16 @@ def test_a_case_forced_with_prefer_counts_and_is_marked_forced(http: TestClient)
     assert (expired["forced"], expired["requests"], expired["first"]["forced"]) == (False, 2, False)
 
 
+def test_an_error_body_that_is_a_documented_case_reaches_it(http: TestClient) -> None:
+    # Answered before any handler: a token outside 32-40 characters, a missing provider parameter.
+    client = BalanceClient(http, "errors-")
+    assert client.balance(ALICE, token="too-short").status_code == 401
+    BROKEN_CLIENTS["valkyrie without provider"].send(client)
+    body = report(http, require="none")
+    reached = {result["name"] for result in body["cases"] if result["reached"]}
+    assert reached == {"session_not_found", "missing_provider"}
+
+
 def test_a_fault_that_replaced_the_answer_does_not_reach_the_case(http: TestClient) -> None:
     client = BalanceClient(http, "faulty-")
     assert client.balance(ALICE, Prefer="fault=error").status_code == 500
