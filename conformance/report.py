@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from xml.etree import ElementTree
 
+from balancekit.junit import Failure, TestCase, TestSuite
+from balancekit.junit import junit_xml as write_junit
 from balancekit.requirements import Level
+from balancekit.verdicts import VERDICTS
 from conformance.evidence import Evidence, clean_data
-from conformance.results import EXIT_FAILED, EXIT_NO_VERDICT, Outcome, RequirementResult, Run
-
-VERDICTS = {0: "PASSED", EXIT_FAILED: "FAILED", EXIT_NO_VERDICT: "NO VERDICT"}
+from conformance.results import Outcome, RequirementResult, Run
 
 
 def verdict_line(run: Run) -> str:
@@ -158,39 +158,28 @@ def junit_xml(run: Run) -> bytes:
     otherwise the testcase passes and carries the warning in system-out."""
     evidence = Evidence(run)
     clean = evidence.clean
-    suites = ElementTree.Element("testsuites", name="conformance", time=f"{run.duration:.3f}")
+    # How to run the requests of the failures: which variable stands for which profile key (names only).
+    properties = [(f"variable {variable.name}", variable.key) for variable in evidence.variables]
+    suites = []
     for api in run.options.apis:
-        results = [result for result in run.results if result.requirement.api == api]
-        suite = ElementTree.SubElement(suites, "testsuite", name=api, tests=str(len(results)))
-        # How to run the requests of the failures: which variable stands for which profile key (names only).
-        properties = ElementTree.SubElement(suite, "properties")
-        for variable in evidence.variables:
-            ElementTree.SubElement(properties, "property", name=f"variable {variable.name}", value=variable.key)
-        counts = {"failures": 0, "errors": 0, "skipped": 0}
-        for result in results:
+        cases = []
+        for result in (result for result in run.results if result.requirement.api == api):
             requirement = result.requirement
-            testcase = ElementTree.SubElement(
-                suite, "testcase", classname=api, name=f"{requirement.id}: {requirement.title}"
-            )
+            name = f"{requirement.id}: {requirement.title}"
             detail = failure_text(result, evidence)
             if result.outcome is Outcome.FAILED and (requirement.level is Level.MUST or run.options.strict):
-                counts["failures"] += 1
-                failure = ElementTree.SubElement(
-                    testcase, "failure", type=requirement.level.value, message=clean(result.failures[0].received[:200])
-                )
-                failure.text = detail
+                failure = Failure(requirement.level.value, clean(result.failures[0].received[:200]), detail)
+                cases.append(TestCase(api, name, failure=failure))
             elif result.outcome is Outcome.FAILED:
-                ElementTree.SubElement(testcase, "system-out").text = f"WARNING (SHOULD not met)\n{detail}"
+                cases.append(TestCase(api, name, system_out=f"WARNING (SHOULD not met)\n{detail}"))
             elif result.outcome is Outcome.ERROR:
-                counts["errors"] += 1
-                ElementTree.SubElement(testcase, "error", message=clean(result.reason))
+                cases.append(TestCase(api, name, error=clean(result.reason)))
             elif result.outcome is Outcome.NOT_TESTED:
-                counts["skipped"] += 1
-                ElementTree.SubElement(testcase, "skipped", message=clean(result.reason))
-        for name, count in counts.items():
-            suite.set(name, str(count))
-    ElementTree.indent(suites)
-    return ElementTree.tostring(suites, encoding="utf-8", xml_declaration=True)
+                cases.append(TestCase(api, name, skipped=clean(result.reason)))
+            else:
+                cases.append(TestCase(api, name))
+        suites.append(TestSuite(api, cases, properties))
+    return write_junit("conformance", suites, time=run.duration)
 
 
 def json_bytes(run: Run) -> bytes:

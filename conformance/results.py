@@ -9,18 +9,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from importlib import metadata
 from typing import TYPE_CHECKING
 
 from balancekit.requirements import Level, Requirement, Untestable
+from balancekit.verdicts import EXIT_FAILED, EXIT_NO_VERDICT, EXIT_PASSED, distribution_version
 from conformance.options import Options
 from conformance.transport import Exchange
 
 if TYPE_CHECKING:
     from conformance.catalogue import Catalogue
     from conformance.profile import Profile
-
-EXIT_PASSED, EXIT_FAILED, EXIT_NO_VERDICT = 0, 1, 2
 
 
 class Outcome(StrEnum):
@@ -133,13 +131,6 @@ def verdict(results: list[RequirementResult], *, strict: bool) -> int:
     return EXIT_PASSED
 
 
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 @dataclass
 class Run:
     """Everything a report needs: the profile and options, what each requirement came to, the catalogue it was
@@ -155,5 +146,5 @@ class Run:
     spec_hashes: dict[str, str]
     untestable: list[Untestable]
     systems_down: dict[str, str] = field(default_factory=dict)
-    tool_version: str = field(default_factory=lambda: _version("balance-sandbox-kit"))
-    schemathesis_version: str = field(default_factory=lambda: _version("schemathesis"))
+    tool_version: str = field(default_factory=lambda: distribution_version("balance-sandbox-kit"))
+    schemathesis_version: str = field(default_factory=lambda: distribution_version("schemathesis"))

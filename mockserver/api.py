@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from balancekit.clock import Clock
 from balancekit.specs import SPECS_DIR, load_spec, spec_path
+from mockserver.client_verdict.catalogue import ClientRequirement, DocumentedCase
 from mockserver.dispatch import Handler
-from mockserver.error_bodies import Renderer
+from mockserver.error_bodies import Problem, Renderer
 from mockserver.faults.model import FaultRenderer, FaultTarget
 from mockserver.routes import HTTP_METHODS
 from mockserver.security import CredentialCheck
@@ -50,6 +51,11 @@ def any_code(code: str) -> str | None:
     return None
 
 
+def no_documented_case(problem: Problem) -> str | None:
+    """An API whose error bodies are none of its documented cases."""
+    return None
+
+
 @dataclass(frozen=True)
 class MockApi:
     """One API of the mock. ``name`` is the spec's stem, the URL prefix and the fixture file's stem."""
@@ -73,6 +79,12 @@ class MockApi:
     # The admin spec's operations that belong to this API (minting its credentials), by operationId.
     admin_calls: Mapping[str, AdminCall] = field(default_factory=dict)
     token_command: TokenCommand | None = None
+    # The client verdict (mockserver report): what the API asks of an integrator's client, judged request by request
+    # from the journal, and the cases it documents, which the handlers note by their stable names.
+    client_requirements: tuple[ClientRequirement, ...] = ()
+    documented_cases: tuple[DocumentedCase, ...] = ()
+    # The documented case an error body is (a refused credential is one), noted in the journal as a handler's are.
+    error_case: Callable[[Problem], str | None] = no_documented_case
 
     @property
     def prefix(self) -> str:

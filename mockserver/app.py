@@ -129,7 +129,8 @@ def create_app(
     add_admin_api(app, admin_handlers(admin, access or AdminAccess(None, required=False), apis), memory)
     routes = RouteTable({**{api.prefix: api.spec for api in apis}, ADMIN_PREFIX: admin_spec()})
     renderers = {api.prefix: _renderer_in_force(live, api.name) for api in apis}
-    handle_error = ErrorBodies({**renderers, ADMIN_PREFIX: admin_problem}, routes, listed=list(renderers))
+    cases = {api.prefix: api.error_case for api in apis}
+    handle_error = ErrorBodies({**renderers, ADMIN_PREFIX: admin_problem}, routes, listed=list(renderers), cases=cases)
     # Starlette picks a handler by the exception's MRO, so connexion's own handlers must be replaced one by one.
     for exception_class in (ProblemException, HTTPException, Exception):
         app.add_error_handler(exception_class, handle_error)

@@ -1,5 +1,6 @@
 """``mockserver serve``: the sandbox on one port, from the bundled fixtures or a directory of your own.
-``mockserver token <api>``: a credential the sandbox accepts."""
+``mockserver token <api>``: a credential the sandbox accepts.
+``mockserver report``: the verdict on an integrator's client, from the sandbox's journal."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from balancekit.clock import wall_clock
 from balancekit.safe_text import one_line
 from mockserver.admin.access import ADMIN_TOKEN_ENV
 from mockserver.apis import APIS
+from mockserver.client_verdict.command import HELP as REPORT_HELP
+from mockserver.client_verdict.command import add_report_arguments, run_report
 from mockserver.errors import TokenError
 from mockserver.http_protocol import ConnectionLimits
 from mockserver.request_log import configure_logging
@@ -73,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_serve(commands)
     _add_token(commands)
+    add_report_arguments(commands.add_parser("report", help=REPORT_HELP, description=REPORT_HELP), APIS)
     return parser
 
 
@@ -181,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "token":
         return _token(args)
+    if args.command == "report":
+        return run_report(args)
     configure_logging(args.log_level)
     return serve(args)
 

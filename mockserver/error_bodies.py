@@ -45,6 +45,8 @@ class Problem:
 
 Rendered = tuple[int, dict[str, Any], dict[str, str]]
 Renderer = Callable[[Problem], Rendered]
+# The documented case a problem's error body is (an API's stable case name, a refused credential say), or None.
+CaseOfProblem = Callable[[Problem], str | None]
 
 
 # Details are written by the mock and quote client values cut to redaction.ECHO_LIMIT; this bounds what
@@ -104,19 +106,24 @@ def outside_apis_error(prefixes: list[str]) -> Renderer:
 
 class ErrorBodies:
     """The app-wide error handler: picks the renderer of the API whose prefix the path starts with, and notes the
-    problem on the request's exchange (for the journal). ``listed`` are the prefixes a path outside them all is told
-    of (the APIs'; by default every prefix with a renderer)."""
+    problem on the request's exchange (for the journal), with the documented case its body is by ``cases`` (per
+    prefix). ``listed`` are the prefixes a path outside them all is told of (the APIs'; by default every prefix with
+    a renderer)."""
 
     def __init__(
-        self, renderers: Mapping[str, Renderer], routes: RouteTable, listed: Sequence[str] | None = None
+        self,
+        renderers: Mapping[str, Renderer],
+        routes: RouteTable,
+        listed: Sequence[str] | None = None,
+        cases: Mapping[str, CaseOfProblem] | None = None,
     ) -> None:
         self._renderers = dict(renderers)
+        self._cases = dict(cases or {})
         self._routes = routes
         self._outside = outside_apis_error(sorted(listed if listed is not None else renderers))
 
     def renderer_for(self, path: str) -> Renderer:
-        prefix = "/" + path.lstrip("/").split("/", 1)[0]
-        return self._renderers.get(prefix, self._outside)
+        return self._renderers.get(_prefix(path), self._outside)
 
     def __call__(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         problem = classify(exc)
@@ -126,7 +133,8 @@ class ErrorBodies:
             problem = Problem(400, "parameter", "A path parameter holds a character that cannot be routed.")
         exchange = exchange_in(request.scope)
         if exchange is not None:
-            exchange.answered_error(problem.kind, problem.detail)
+            case_of = self._cases.get(_prefix(request.url.path))
+            exchange.answered_error(problem.kind, problem.detail, case_of(problem) if case_of else None)
         status, body, headers = self.renderer_for(request.url.path)(problem)
         headers = {**problem.headers, **headers}
         if status == 405:
@@ -134,3 +142,7 @@ class ErrorBodies:
         return ConnexionResponse(
             status_code=status, body=json.dumps(body).encode(), mimetype="application/json", headers=headers
         )
+
+
+def _prefix(path: str) -> str:
+    return "/" + path.lstrip("/").split("/", 1)[0]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from headless_chromium import chromium_command
 from starlette.testclient import TestClient
 from support import LiveMock, start_mock
 
@@ -26,3 +28,9 @@ def live_mock() -> Iterator[LiveMock]:
         yield mock
     finally:
         mock.stop()
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> list[str]:
+    """The headless Chromium command line in a fresh profile (skips the test where Chromium is not installed)."""
+    return chromium_command(tmp_path)

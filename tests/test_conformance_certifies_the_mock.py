@@ -7,19 +7,14 @@ the profile's and specs' hashes, the seed and the tool version.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import re
-import shutil
-import signal
 import struct
 import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from importlib import metadata
@@ -28,6 +23,7 @@ from typing import IO, Any
 from xml.etree import ElementTree
 
 import pytest
+from headless_chromium import run_chromium
 from support import API_NAMES, SPECS, LiveMock, mock_profile_at
 
 from conformance import CATALOGUE, REQUIREMENTS
@@ -39,8 +35,6 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 SEED = 1
 # A full run against the mock takes under 10 s; this only stops a hung run from hanging the test session.
 RUN_TIMEOUT_SECONDS = 120
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_TIMEOUT_SECONDS = 60
 # A blank 1280x2000 page compresses to about 12 KB of PNG; the certificate, with its text and tables, to hundreds.
 RENDERED_PNG_MIN_BYTES = 50_000
 
@@ -304,46 +298,6 @@ def test_one_api_certifies_only_that_api(certified: Certified, tmp_path: Path) -
     assert all(entry["id"].startswith("VALK-") for entry in report["requirements"])
     assert list(report["specs"]) == ["valkyrie"]
     assert not any(line.text.startswith(("vip-connect", "paytronix")) for line in run.progress)
-
-
-@pytest.fixture
-def chromium(tmp_path: Path) -> Iterator[list[str]]:
-    """The headless Chromium command line, isolated in a fresh profile directory, with no network of its own."""
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        pytest.skip(f"{CHROMIUM} is not installed: the Debian package `chromium` (apt-get install chromium)")
-    yield [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ]
-
-
-def run_chromium(command: list[str], home: Path) -> subprocess.CompletedProcess[str]:
-    """Run Chromium in a session of its own, so that every helper process it starts can be stopped by its group."""
-    environment = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home), "XDG_CACHE_HOME": str(home)}
-    timed_out = False
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment, start_new_session=True
-    ) as process:
-        try:
-            stdout, stderr = process.communicate(timeout=CHROMIUM_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            timed_out, stdout, stderr = True, "", ""
-        finally:
-            # The group Chromium was started in (its id is Chromium's PID) holds only Chromium and its helpers.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    if timed_out:
-        pytest.fail(f"chromium did not finish within {CHROMIUM_TIMEOUT_SECONDS} s: {command}")
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def test_chromium_renders_the_verdict(certified: Certified, chromium: list[str], tmp_path: Path) -> None:

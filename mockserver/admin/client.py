@@ -1,4 +1,4 @@
-"""A small client of a running sandbox's admin API, for the command line (``mockserver token``)."""
+"""A small client of a running sandbox's admin API, for the command line (``mockserver token``, ``report``)."""
 
 from __future__ import annotations
 
@@ -26,13 +26,15 @@ def add_admin_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def call_admin(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
+def call_admin(
+    args: argparse.Namespace, method: str, path: str, body: Any = None, params: list[tuple[str, Any]] | None = None
+) -> Any:
     """The JSON answer of an admin call to the sandbox at ``args.url``; TokenError with a one-line reason else."""
     token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     url = args.url.rstrip("/") + ADMIN_PREFIX + path
     try:
-        response = httpx.request(method, url, json=body, headers=headers, timeout=TIMEOUT_SECONDS)
+        response = httpx.request(method, url, json=body, params=params, headers=headers, timeout=TIMEOUT_SECONDS)
     except httpx.HTTPError as problem:
         raise TokenError(f"cannot reach the sandbox at {args.url}: {problem}") from None
     try:

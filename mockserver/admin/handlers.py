@@ -98,6 +98,9 @@ def admin_handlers(admin: SandboxAdmin, access: AdminAccess, apis: Sequence[Mock
     async def get_journal(**filters: Any) -> Answer:
         return await answered(lambda: (admin.journal(**filters), 200))
 
+    async def get_client_report(**options: Any) -> Answer:
+        return await answered(lambda: (admin.client_report(**options), 200))
+
     async def clear_journal() -> Answer:
         return await answered(lambda: removed(admin.clear_journal))
 
@@ -117,6 +120,7 @@ def admin_handlers(admin: SandboxAdmin, access: AdminAccess, apis: Sequence[Mock
         "deleteFault": delete_fault,
         "getJournal": get_journal,
         "clearJournal": clear_journal,
+        "getClientReport": get_client_report,
     }
     for api in apis:
         for operation_id, call in api.admin_calls.items():

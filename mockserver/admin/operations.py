@@ -10,10 +10,12 @@ from balancekit.clock import Clock, wall_clock
 from mockserver.admin.errors import AdminError
 from mockserver.admin.secrets import without_secrets
 from mockserver.api import MockApi
+from mockserver.client_verdict.evaluation import evaluate
+from mockserver.client_verdict.selection import REQUIRE_DEFAULT, Selection, SelectionError
 from mockserver.errors import FixtureError
 from mockserver.faults.model import counter_prefix, rule_from_mapping
 from mockserver.fixtures import check_document
-from mockserver.instants import parse_instant
+from mockserver.instants import parse_instant, rfc3339
 from mockserver.served import fault_book
 from mockserver.state.store import Document, Draft, JournalQuery, StateStore, T, UnstorableValueError
 
@@ -216,6 +218,34 @@ class SandboxAdmin:
         entries = self._store.query_journal(query)
         status = self._store.journal_status()
         return {"entries": entries, "size": status.size, "capacity": status.capacity}
+
+    def client_report(self, **options: Any) -> dict[str, Any]:
+        """The client verdict of the journal's requests in the window the options give (admin spec ``ClientReport``),
+        evaluated now, after every worker has written what it answered."""
+        selection = Selection(
+            apis=tuple(options.get("api") or ()),
+            since=options.get("since"),
+            until=options.get("until"),
+            correlation_prefix=options.get("correlation_prefix"),
+            require=options.get("require") or REQUIRE_DEFAULT,
+            strict=bool(options.get("strict")),
+        )
+        try:
+            selection.check(list(self._apis.values()))
+        except SelectionError as problem:
+            raise AdminError(
+                400, str(problem), key=problem.key, expected=problem.expected, found=problem.found
+            ) from None
+        window = {
+            "since": selection.since,
+            "until": selection.until,
+            "correlation_prefix": selection.correlation_prefix,
+        }
+        entries = self.journal(**window)["entries"]
+        status = self._store.journal_status()
+        fill = {"size": status.size, "capacity": status.capacity, "dropped": status.dropped}
+        generated = rfc3339(self.clock(), microseconds=True)
+        return evaluate(entries, list(self._apis.values()), selection, generated=generated, journal=fill)
 
     def clear_journal(self) -> None:
         self._sync_journal()

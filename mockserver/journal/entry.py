@@ -72,7 +72,10 @@ class EntryEncoder:
         exchange = raw.exchange
         correlation = next((value for name, value in raw.headers if name == b"x-correlation-id"), None)
         correlation_id = cut(correlation.decode("latin-1"), ECHO_LIMIT) if correlation is not None else None
-        outcome = (exchange.api, raw.operation, exchange.case, exchange.forced, raw.status, exchange.error_kind)
+        outcome = (
+            exchange.api, raw.operation, exchange.case, exchange.forced, exchange.documented, raw.status,
+            exchange.error_kind,
+        )  # fmt: skip
         if exchange.fault is None and not exchange.problems:
             outcome_text = self._outcome(outcome)
         else:
@@ -110,17 +113,18 @@ class EntryEncoder:
 
 
 def _encoded_outcome(
-    outcome: tuple[str, str | None, str | None, bool, int | None, str | None],
+    outcome: tuple[str, str | None, str | None, bool, str | None, int | None, str | None],
     fault: dict[str, Any] | None = None,
     problems: Sequence[str] = (),
 ) -> str:
     """The fields of an entry that say what became of the request, as JSON members (no braces)."""
-    api, operation, case, forced, status, error_kind = outcome
+    api, operation, case, forced, documented, status, error_kind = outcome
     members = {
         "api": api,
         "operation": operation,
         "case": case,
         "forced": forced,
+        "documented_case": documented,
         "fault": fault,
         "status": status,
         "conformed": not problems,

@@ -28,20 +28,26 @@ class Exchange:
     api: str
     case: str | None = None
     forced: bool = False
+    # The documented case the answer is, by the stable name its API lists (MockApi.documented_cases): unlike
+    # ``case``, which names a fixture entity an integrator may rename, it means the same in every sandbox.
+    documented: str | None = None
     entities: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
     error_kind: str | None = None  # the kind of problem answered with an error body, when one was
     fault: dict[str, Any] | None = None  # what the fault layer did, as the journal shows it
 
-    def reached(self, case: str | None, *entities: str, forced: bool = False) -> None:
-        """The request reached the documented case ``case`` (an entity's or an outcome's name) through the fixture
-        entities named (an account and its operator, a session and its player); ``forced`` by ``Prefer: example=``."""
-        self.case, self.forced = case, forced
+    def reached(self, case: str | None, *entities: str, forced: bool = False, documented: str | None = None) -> None:
+        """The request reached the fixture case ``case`` (an entity's or an outcome's name) through the fixture
+        entities named (an account and its operator, a session and its player); ``forced`` by ``Prefer: example=``;
+        ``documented``: the documented case the answer is, by its API's stable name."""
+        self.case, self.forced, self.documented = case, forced, documented
         self.entities = tuple(entities) if entities else ((case,) if case else ())
 
-    def answered_error(self, kind: str, detail: str) -> None:
-        """The request got an error body for a problem of this kind; a nonconforming one is noted with its reason."""
-        self.error_kind = kind
+    def answered_error(self, kind: str, detail: str, documented: str | None = None) -> None:
+        """The request got an error body for a problem of this kind; a nonconforming one is noted with its reason.
+        ``documented``: the documented case that error body is, if it is one (a refused credential, say); an error
+        body replaces what a handler answered, so the case it noted no longer stands."""
+        self.error_kind, self.documented = kind, documented
         if kind in NONCONFORMING_PROBLEMS:
             self.problems.append(detail)
 
@@ -56,11 +62,11 @@ def exchange_in(scope: Scope) -> Exchange | None:
     return extensions.get(EXCHANGE) if extensions else None
 
 
-def reached(case: str | None, *entities: str, forced: bool = False) -> None:
+def reached(case: str | None, *entities: str, forced: bool = False, documented: str | None = None) -> None:
     """For handlers: notes the case and entities the request being handled reached (see :meth:`Exchange.reached`)."""
     exchange = exchange_in(context.scope)
     if exchange is not None:
-        exchange.reached(case, *entities, forced=forced)
+        exchange.reached(case, *entities, forced=forced, documented=documented)
 
 
 def open_exchange(scope: Scope, api_of: ApiOf) -> Exchange | None:

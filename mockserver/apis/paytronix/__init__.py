@@ -8,9 +8,11 @@ from balancekit.clock import Clock
 from mockserver import security
 from mockserver.api import MockApi, Service, TokenCommand
 from mockserver.apis.paytronix.access_tokens import NAME, add_token_arguments, create_access_token, token_from_sandbox
+from mockserver.apis.paytronix.client import CLIENT_REQUIREMENTS, DOCUMENTED_CASES
 from mockserver.apis.paytronix.handlers import (
     AccountInformationBodyValidator,
     Paytronix,
+    error_case,
     render_error,
     render_fault,
     verify_client,
@@ -40,6 +42,9 @@ API = MockApi(
     identity_fields=frozenset({"printedcardnumber", "registrationcode"}),
     render_fault=render_fault,
     admin_calls={"createAccessToken": create_access_token},
+    client_requirements=CLIENT_REQUIREMENTS,
+    documented_cases=DOCUMENTED_CASES,
+    error_case=error_case,
     token_command=TokenCommand(
         help="print a new OAuth access token of a guest account, added by a running sandbox",
         add_arguments=add_token_arguments,

@@ -52,7 +52,7 @@ class Paytronix:
         self.clock = clock  # an access token's expiry is compared with it
 
     async def post_account_information(self, release: str, body: dict[str, Any]) -> Answer:
-        return self._answer(body)
+        return self._answer(body, "post")
 
     async def get_account_information(self, release: str, **query: Any) -> Answer:
         # A query string cannot carry the per-style requirements the POST schema states, so they are checked here.
@@ -68,9 +68,9 @@ class Paytronix:
                 400,
                 {},
             )
-        return self._answer(query)
+        return self._answer(query, "get")
 
-    def _answer(self, fields: dict[str, Any]) -> Answer:
+    def _answer(self, fields: dict[str, Any], method: str) -> Answer:
         client: Client = context["token_info"]["client"]
         forced = prefer.requested_example(request.headers)
         if forced:
@@ -78,8 +78,20 @@ class Paytronix:
         else:
             outcome = self.sandbox.account_information(fields, client, utc_now(self.clock))
         # The case reached, through the account and the integration client (a fault may name either).
-        reached(outcome.case, *([outcome.account] if outcome.account else []), client.name, forced=bool(forced))
+        entities = [outcome.account] if outcome.account else []
+        documented = documented_case(outcome.body["result"], fields["authentication"], method)
+        reached(outcome.case, *entities, client.name, forced=bool(forced), documented=documented)
         return outcome.body, 200, prefer.applied(forced)
+
+
+def documented_case(result: str, style: str, method: str) -> str:
+    """The documented case of an answer (client_verdict's stable names): a success is its style on its method."""
+    return f"{style}_{method}" if result == "success" else result
+
+
+def error_case(problem: Problem) -> str | None:
+    """Refused client credentials are the documented 401; no other error body is a documented case."""
+    return "bad_client_credentials" if problem.kind == "auth" else None
 
 
 def verify_client(username: str, password: str, clients: Mapping[str, tuple[Any, str]]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from connexion.context import request
 from balancekit.clock import Clock, utc_now
 from balancekit.specs import load_spec, spec_path
 from mockserver import prefer
+from mockserver.apis.valkyrie.client import CASE_OF_CODE
 from mockserver.apis.valkyrie.sandbox import ValkyrieSandbox, pam_error
 from mockserver.error_bodies import Problem, Rendered
 from mockserver.journal.exchange import reached
@@ -33,8 +34,23 @@ class Valkyrie:
         else:
             outcome = self.sandbox.balance(playerId, provider, headers["x-player-token"], now)
         # The case reached, through the session and its player (a fault may name either).
-        reached(outcome.case, *outcome.entities, forced=bool(case))
+        reached(outcome.case, *outcome.entities, forced=bool(case), documented=documented_case(outcome.body))
         return outcome.body, outcome.status, prefer.applied(case)
+
+
+def documented_case(body: dict[str, Any]) -> str | None:
+    """The documented case of a PAM answer (client_verdict's stable names): `ok`, or its error code's case."""
+    if body.get("status") == "OK":
+        return "ok"
+    return CASE_OF_CODE.get(body.get("error", {}).get("code", ""))
+
+
+def error_case(problem: Problem) -> str | None:
+    """The documented cases answered before the handler: a refused api token, a token outside 32-40 characters (no
+    session has one), a missing provider."""
+    if problem.kind == "auth":
+        return "api_token"
+    return {"X-Player-Token": "session_not_found", "provider": "missing_provider"}.get(problem.parameter or "")
 
 
 def render_error(problem: Problem) -> Rendered:

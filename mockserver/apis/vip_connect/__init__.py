@@ -5,11 +5,13 @@ from __future__ import annotations
 from balancekit.clock import Clock
 from mockserver import security
 from mockserver.api import MockApi, Service, TokenCommand
+from mockserver.apis.vip_connect.client import CLIENT_REQUIREMENTS, DOCUMENTED_CASES
 from mockserver.apis.vip_connect.credentials import NAME, add_token_arguments, mint_operator_token, token_from_fixtures
 from mockserver.apis.vip_connect.handlers import (
     LookupBodyValidator,
     VipConnect,
     check_fault_code,
+    error_case,
     render_error,
     render_fault,
 )
@@ -37,6 +39,9 @@ API = MockApi(
     render_fault=render_fault,
     check_fault_code=check_fault_code,
     admin_calls={"mintOperatorToken": mint_operator_token},
+    client_requirements=CLIENT_REQUIREMENTS,
+    documented_cases=DOCUMENTED_CASES,
+    error_case=error_case,
     token_command=TokenCommand(
         help="print an operator's JWT, made offline from the fixtures",
         add_arguments=add_token_arguments,

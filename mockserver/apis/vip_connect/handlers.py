@@ -9,7 +9,7 @@ from connexion.context import context, request
 from jsonschema import ValidationError
 
 from mockserver import prefer
-from mockserver.apis.vip_connect.sandbox import NOT_FOUND_CASE, Operator, VipSandbox
+from mockserver.apis.vip_connect.sandbox import NOT_FOUND_CASE, Account, Operator, VipSandbox
 from mockserver.error_bodies import Problem, Rendered
 from mockserver.journal.exchange import reached
 from mockserver.validators import JsonBodyValidator
@@ -66,13 +66,26 @@ class VipConnect:
         headers = prefer.applied(case)
         # The case reached, through the account and the operator whose token was sent (a fault may name either).
         if account is None:
-            reached(NOT_FOUND_CASE, operator.name, forced=bool(case))
+            reached(NOT_FOUND_CASE, operator.name, forced=bool(case), documented=NOT_FOUND_CASE)
             return self.sandbox.errors["account_not_found"], 404, headers
-        reached(account.name, account.name, operator.name, forced=bool(case))
+        reached(account.name, account.name, operator.name, forced=bool(case), documented=documented_case(account, body))
         if account.closed:
             return self.sandbox.errors["account_closed"], 400, headers
         # The bankAccounts toggle belongs to the operator that signed the token, not to the request.
         return account.response(with_bank_accounts=operator.bank_accounts), 200, headers
+
+
+def documented_case(account: Account, body: dict[str, Any]) -> str:
+    """The documented case an account's answer is (client_verdict's stable names): closed, or found by ID details,
+    or the account's product found by VIP number."""
+    if account.closed:
+        return "account_closed"
+    return account.product if "VipAccountNumber" in body else "by_id_details"
+
+
+def error_case(problem: Problem) -> str | None:
+    """A refused JWT is the documented 401; no other error body is a documented case."""
+    return "invalid_jwt" if problem.kind == "auth" else None
 
 
 _VIP_PATRON_MESSAGE = (
