@@ -14,7 +14,15 @@ from typing import Any
 
 from balancekit.report_page import code_block, page, wrapped
 from balancekit.safe_text import one_line, output_safe
-from mockserver.client_verdict.reports import Report, case_word, entry_json, outcome_word, request_line, source_label
+from mockserver.client_verdict.reports import (
+    Report,
+    case_word,
+    entry_json,
+    outcome_word,
+    request_line,
+    requests_text,
+    source_label,
+)
 
 _STYLE = """
 .case-reached{color:#1a7f37}.case-forced{color:#2855a8}.case-MISSED{color:#c62828}.case-missed{color:#6b7280}
@@ -118,7 +126,7 @@ def _card(report: Report, api: Mapping[str, Any], strict: bool) -> str:
     optional_missed = f", {count(optional, 'not required, missed', 'not-tested')}" if optional else ""
     return (
         f'<div class="card"><h3>{escape(api["name"])}</h3>'
-        f"<p>{api['requests']} requests, {count(api['nonconforming'], 'not conforming', 'failed')}</p>"
+        f"<p>{requests_text(api['requests'])}, {count(api['nonconforming'], 'not conforming', 'failed')}</p>"
         f"<p>Cases: {count(states.count('reached'), 'reached', 'passed')}, "
         f"{count(states.count('forced'), 'forced', 'case-forced')}, "
         f"{count(states.count('MISSED'), 'missed', 'failed')}{optional_missed}</p>"

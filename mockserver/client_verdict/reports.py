@@ -18,6 +18,11 @@ Report = Mapping[str, Any]
 TERMINAL_FINDINGS = 3
 
 
+def requests_text(count: int) -> str:
+    """``1 request``, ``2 requests``: a count of requests as the reports say it."""
+    return f"{count} request" if count == 1 else f"{count} requests"
+
+
 def counted(result: Mapping[str, Any], strict: bool) -> bool:
     """Whether a broken requirement fails the verdict: a MUST always, a SHOULD when strict."""
     return result["outcome"] == "failed" and (result["level"] == "MUST" or strict)
@@ -69,11 +74,13 @@ def text_summary(report: Report, *, origin: str = "") -> str:
         if selection[key]
     )
     lines = [
-        f"Client report{f' of {origin}' if origin else ''}, {report['generated']}: {report['requests']} requests"
+        f"Client report{f' of {origin}' if origin else ''}, {report['generated']}: {requests_text(report['requests'])}"
         f"{f' ({window})' if window else ' (the whole journal)'}"
     ]
     for api in report["apis"]:
-        lines.append(f"\n{api['name']}  {api['requests']} requests, {api['nonconforming']} not conforming to the spec")
+        lines.append(
+            f"\n{api['name']}  {requests_text(api['requests'])}, {api['nonconforming']} not conforming to the spec"
+        )
         lines.append("  Requirements")
         for result in _of(report["requirements"], api["name"]):
             counts = f"  ({result['requests_broken']} of {result['requests_checked']} requests)"
