@@ -63,6 +63,8 @@ class SqliteStateStore:
         self.temporary = temporary
         self.journal_capacity = journal_capacity
         self._counter = SharedCounter(self.path.with_name(self.path.name + ".generation"))
+        # The generation is read on every request's path: the counter's own read, with no call around it.
+        self.generation: Callable[[], int] = self._counter.read
         self._flushes = SharedCounter(self.path.with_name(self.path.name + ".flush"))
         self._db = SqliteConnections(self.path, _SCHEMA + sqlite_journal.SCHEMA, durable=not temporary)
         self._owned_directory: Path | None = None
@@ -82,9 +84,6 @@ class SqliteStateStore:
         return value
 
     # The served state
-
-    def generation(self) -> int:
-        return self._counter.read()
 
     def snapshot(self) -> Snapshot:
         with self._db.transaction() as connection:
