@@ -11,7 +11,7 @@ from typing import Any
 
 from balancekit.clock import wall_clock
 from balancekit.safe_text import one_line
-from mockserver.admin.access import ADMIN_TOKEN_ENV
+from mockserver.admin.location import ADMIN_TOKEN_ENV
 from mockserver.apis import APIS
 from mockserver.errors import TokenError
 from mockserver.http_protocol import ConnectionLimits
