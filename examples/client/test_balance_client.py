@@ -27,17 +27,22 @@ ZERO_BALANCE_PLAYER = {
 }
 
 
-@pytest.fixture
-def client(balance_sandbox: BalanceSandbox) -> Iterator[BalanceClient]:
-    """The client pointed at the sandbox, giving up after 1 s, with this test's correlation ids."""
-    with BalanceClient(
+def client_of(balance_sandbox: BalanceSandbox, timeout: float) -> BalanceClient:
+    """The client pointed at the sandbox, with this test's correlation ids."""
+    return BalanceClient(
         valkyrie_url=balance_sandbox.url("valkyrie"),
         valkyrie_api_token=VALKYRIE_API_TOKEN,
         vip_url=balance_sandbox.url("vip-connect"),
         vip_token=balance_sandbox.mint_vip_token("example-operator"),
-        timeout=1.0,
+        timeout=timeout,
         correlation_id=balance_sandbox.correlation_id,
-    ) as balance_client:
+    )
+
+
+@pytest.fixture
+def client(balance_sandbox: BalanceSandbox) -> Iterator[BalanceClient]:
+    """The client as it runs in production, giving up after 5 s."""
+    with client_of(balance_sandbox, timeout=5.0) as balance_client:
         yield balance_client
 
 
@@ -58,8 +63,11 @@ def test_a_partner_slower_than_the_timeout_is_unavailable(
     session = balance_sandbox.create_valkyrie_session("alice", "evolution")
     rule = balance_sandbox.inject_fault("delay", api="valkyrie", entity=session.name, ms=2000)
 
-    with pytest.raises(PartnerUnavailableError, match="no answer within 1 s"):
-        client.player_balance(session.player_id, session.token, session.provider)
+    with (
+        client_of(balance_sandbox, timeout=1.0) as impatient,
+        pytest.raises(PartnerUnavailableError, match="no answer within 1 s"),
+    ):
+        impatient.player_balance(session.player_id, session.token, session.provider)
 
     balance_sandbox.remove_fault(rule)
     assert client.player_balance(session.player_id, session.token, session.provider).cash == Decimal("1236.123456")

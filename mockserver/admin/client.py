@@ -25,12 +25,14 @@ def add_admin_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def call_admin(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
+def call_admin(
+    args: argparse.Namespace, method: str, path: str, body: Any = None, params: list[tuple[str, Any]] | None = None
+) -> Any:
     """The JSON answer of an admin call to the sandbox at ``args.url``; TokenError with a one-line reason else."""
     token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV)
     client = AdminClient(args.url, admin_token=token, timeout=TIMEOUT_SECONDS)
     try:
-        answer = client.call(method, path, body=body)
+        answer = client.call(method, path, body=body, params=params)
     except AdminCallError as problem:
         raise TokenError(str(problem)) from None
     if answer is None:

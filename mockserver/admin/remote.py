@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -41,7 +42,14 @@ class AdminClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
 
-    def call(self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+    ) -> Any:
         """The JSON answer of ``method /__admin<path>`` (None for an answer without a body); AdminCallError when the
         sandbox cannot be reached or answers an error."""
         # Under pytest, a failing call is reported at the caller's line, without this frame's arguments (a body may

@@ -99,9 +99,11 @@ def _wait_healthy(process: subprocess.Popen[bytes], log: Path, url: str, deadlin
 def _raise_if_gone_or_late(process: subprocess.Popen[bytes], log: Path, deadline: float, timeout: float) -> None:
     code = process.poll()
     if code is not None:
-        raise SandboxStartError(f"the sandbox exited with code {code} before it served{log_tail(log)}")
+        raise SandboxStartError(
+            f"the sandbox (PID {process.pid}) exited with code {code} before it served{log_tail(log)}"
+        )
     if time.monotonic() >= deadline:
-        raise SandboxStartError(f"the sandbox did not come up within {timeout:g} s{log_tail(log)}")
+        raise SandboxStartError(f"the sandbox (PID {process.pid}) did not come up within {timeout:g} s{log_tail(log)}")
 
 
 def log_tail(log: Path) -> str:
