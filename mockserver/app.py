@@ -19,8 +19,9 @@ from starlette.exceptions import HTTPException
 
 from balancekit.clock import Clock, wall_clock
 from mockserver import security
-from mockserver.admin.access import ADMIN_PREFIX, ADMIN_TOKEN_ENV, AdminAccess
+from mockserver.admin.access import AdminAccess
 from mockserver.admin.handlers import AdminRootPath, add_admin_api, admin_handlers, admin_problem, admin_spec
+from mockserver.admin.location import ADMIN_PREFIX, ADMIN_TOKEN_ENV
 from mockserver.admin.operations import SandboxAdmin
 from mockserver.admission import Admission
 from mockserver.api import MockApi

@@ -12,7 +12,7 @@ from typing import Any
 
 from balancekit.clock import wall_clock
 from balancekit.safe_text import one_line
-from mockserver.admin.access import ADMIN_TOKEN_ENV
+from mockserver.admin.location import ADMIN_TOKEN_ENV
 from mockserver.apis import APIS
 from mockserver.client_verdict.command import HELP as REPORT_HELP
 from mockserver.client_verdict.command import add_report_arguments, run_report

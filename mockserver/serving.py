@@ -15,7 +15,8 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from mockserver.admin.access import ADMIN_PREFIX, ADMIN_TOKEN_ENV, AdminAccess
+from mockserver.admin.access import AdminAccess
+from mockserver.admin.location import ADMIN_PREFIX, ADMIN_TOKEN_ENV
 from mockserver.apis import APIS
 from mockserver.app import (
     ADMIN_REQUIRED_ENV,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import balancekit
 import conformance
 import mockserver
+import mockserver.testing
 
 
 def test_the_shared_core_exports() -> None:
@@ -35,6 +36,17 @@ def test_the_mock_exports() -> None:
     ]
 
 
+def test_what_an_integrators_tests_use_of_the_sandbox() -> None:
+    assert sorted(mockserver.testing.__all__) == [
+        "AdminCallError",
+        "BalanceSandbox",
+        "SandboxStartError",
+        "Secret",
+        "ValkyrieSession",
+        "fault_preference",
+    ]
+
+
 def test_the_suite_exports() -> None:
     assert sorted(conformance.__all__) == [
         "APIS",
@@ -56,6 +68,6 @@ def test_the_suite_exports() -> None:
 
 
 def test_every_exported_name_exists() -> None:
-    for package in (balancekit, mockserver, conformance):
+    for package in (balancekit, mockserver, mockserver.testing, conformance):
         missing = [name for name in package.__all__ if not hasattr(package, name)]
         assert not missing, f"{package.__name__}: {missing}"

@@ -1,4 +1,4 @@
-"""Where the admin API is, and who may call it: anyone when the sandbox binds a loopback address, else the holder of
+"""Who may call the admin API: anyone when the sandbox binds a loopback address, else the holder of
 --admin-token."""
 
 from __future__ import annotations
@@ -7,12 +7,6 @@ import hmac
 import ipaddress
 
 from mockserver.admin.errors import AdminError
-
-# Where the admin API is served, beside the APIs on the same port.
-ADMIN_PREFIX = "/__admin"
-# Where `mockserver serve` and `mockserver token` read the admin token when --admin-token is not given, so that the
-# token need not appear in a process list.
-ADMIN_TOKEN_ENV = "MOCKSERVER_ADMIN_TOKEN"
 
 
 def is_loopback(host: str) -> bool:

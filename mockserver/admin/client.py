@@ -6,9 +6,8 @@ import argparse
 import os
 from typing import Any
 
-import httpx
-
-from mockserver.admin.access import ADMIN_PREFIX, ADMIN_TOKEN_ENV
+from mockserver.admin.location import ADMIN_TOKEN_ENV
+from mockserver.admin.remote import AdminCallError, AdminClient
 from mockserver.errors import TokenError
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -31,21 +30,11 @@ def call_admin(
 ) -> Any:
     """The JSON answer of an admin call to the sandbox at ``args.url``; TokenError with a one-line reason else."""
     token = args.admin_token or os.environ.get(ADMIN_TOKEN_ENV)
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    url = args.url.rstrip("/") + ADMIN_PREFIX + path
+    client = AdminClient(args.url, admin_token=token, timeout=TIMEOUT_SECONDS)
     try:
-        response = httpx.request(method, url, json=body, params=params, headers=headers, timeout=TIMEOUT_SECONDS)
-    except httpx.HTTPError as problem:
-        raise TokenError(f"cannot reach the sandbox at {args.url}: {problem}") from None
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if response.status_code >= 400:
-        message = answer.get("error", {}).get("message") if isinstance(answer, dict) else None
-        raise TokenError(
-            f"the sandbox at {args.url} answered {response.status_code}: {message or response.reason_phrase}"
-        )
+        answer = client.call(method, path, body=body, params=params)
+    except AdminCallError as problem:
+        raise TokenError(str(problem)) from None
     if answer is None:
-        raise TokenError(f"the sandbox at {args.url} answered {response.status_code} without a JSON body")
+        raise TokenError(f"the sandbox at {client.url} answered without a JSON body")
     return answer

@@ -16,8 +16,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from balancekit.specs import load_spec, spec_path
 from mockserver import security
-from mockserver.admin.access import ADMIN_PREFIX, AdminAccess
+from mockserver.admin.access import AdminAccess
 from mockserver.admin.errors import AdminError, error_body
+from mockserver.admin.location import ADMIN_PREFIX
 from mockserver.admin.operations import SandboxAdmin
 from mockserver.api import MockApi
 from mockserver.error_bodies import Problem, Rendered
