@@ -51,6 +51,14 @@ def set_alice_cash(directory: Path, cash: float, *, atomic: bool = False) -> Non
     )
 
 
+def quoted_token_edit(directory: Path) -> str:
+    """Lists the active session's token among the tokens no session may have: the refusal would quote the token,
+    which is returned."""
+    token: str = fixture("valkyrie")["sessions"]["active"]["token"]
+    edit(directory, "valkyrie", "tokens: [2f687bcf18c550ae44c7f4b89ec096d224a28a8c]", f"tokens: ['{token}']")
+    return token
+
+
 def alice_cash(base_url: str, client: httpx.Client | None = None, *, correlation: str = "fixture-edit") -> Any:
     """The cash amount a Valkyrie balance request for alice answers."""
     url = f"{base_url}{VALKYRIE_BALANCE.format(valkyrie_player('alice'))}"

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,6 +214,24 @@ class LiveMock:
                 self.process.wait(timeout=10)
         if self.process.stderr is not None:
             self.process.stderr.close()
+
+
+def until_every_worker_answered(mock: LiveMock, send: Callable[[str], None], workers: int = 2) -> set[str]:
+    """Calls ``send`` with a new correlation id (each call on a new connection) until ``workers`` processes have
+    answered one, as the access log's ``pid=`` says; returns their process ids. Which worker accepts a connection is
+    the kernel's choice, so this goes on for as many requests as it takes, within a bound that only stops a broken
+    pool from hanging the test."""
+    answered: set[str] = set()
+    for index in range(500):
+        correlation = f"worker-{index}"
+        send(correlation)
+        line = mock.wait_for_line(f"correlation={correlation}$")
+        match = re.search(r" pid=(\d+) ", line)
+        assert match, line
+        answered.add(match.group(1))
+        if len(answered) == workers:
+            return answered
+    raise AssertionError(f"only {answered} answered all {index + 1} requests")
 
 
 def start_mock(*args: str, timeout: float = 20.0, env: dict[str, str] | None = None) -> LiveMock:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from fixture_edits import BROKEN_EDITS, edit, fixture_copy
+from fixture_edits import BROKEN_EDITS, edit, fixture_copy, quoted_token_edit
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from support import API_NAMES, FIXTURES
@@ -96,15 +98,21 @@ def test_check_refuses_a_bad_edit_naming_file_key_expected_and_found(
     assert error.count("\n") == 1
 
 
-def test_check_withholds_a_secret_it_quotes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.slow
+def test_check_and_start_up_withhold_a_secret_they_would_quote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     directory = fixture_copy(tmp_path)
-    # An `unknown` token that a session has: the refusal would quote the token.
-    token = yaml.safe_load((directory / "valkyrie.yaml").read_text(encoding="utf-8"))["sessions"]["active"]["token"]
-    edit(directory, "valkyrie", "tokens: [2f687bcf18c550ae44c7f4b89ec096d224a28a8c]", f"tokens: ['{token}']")
+    token = quoted_token_edit(directory)
     assert main(["fixtures", "check", str(directory)]) == 2
     error = capsys.readouterr().err
-    assert "unknown.tokens[0]: expected" in error and "(withheld)" in error
+    assert "valkyrie.yaml: unknown.tokens[0]: expected a token no session has, got (withheld)" in error
     assert token not in error
+    command = [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--fixtures", str(directory)]
+    result = subprocess.run(command, timeout=30, capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "mockserver: cannot start: " in result.stderr and "got (withheld)" in result.stderr
+    assert token not in result.stderr
 
 
 def test_check_refuses_a_missing_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import watchfiles
-from fixture_edits import ALICE_CASH, BROKEN_EDITS, edit, fixture_copy, set_alice_cash
+from fixture_edits import ALICE_CASH, BROKEN_EDITS, edit, fixture_copy, quoted_token_edit, set_alice_cash
 from sandbox_state import bundled_documents
 
 from mockserver.fixture_watch import FixtureWatcher
@@ -103,6 +103,13 @@ def test_a_bad_save_is_logged_with_file_and_key_the_last_good_data_kept_and_a_fi
     edit(watched.directory, api, new, old)
     set_alice_cash(watched.directory, 2.5)
     eventually(lambda: watched.cash() == 2.5, "the fixed file in the state")
+
+
+def test_a_refused_reload_withholds_a_secret_it_would_quote(watched: Watched) -> None:
+    token = quoted_token_edit(watched.directory)
+    line = watched.wait_for_line("fixtures reload refused")
+    assert line.endswith("valkyrie.yaml: unknown.tokens[0]: expected a token no session has, got (withheld)")
+    assert token not in watched.caplog.text
 
 
 def test_a_deleted_file_is_refused_and_its_return_loads(watched: Watched) -> None:
