@@ -8,6 +8,8 @@ from connexion.exceptions import BadRequestProblem, ProblemException
 
 from mockserver.redaction import cut, is_sensitive
 
+_LENGTH = re.compile(r"\d+( bytes)?")
+
 
 class FixtureError(Exception):
     """A fixture file cannot be served. Each problem names the key, what was expected and what was found."""
@@ -25,9 +27,9 @@ class FixtureError(Exception):
 
     def without_secret(self) -> FixtureError:
         """The same problem, what was found withheld when the key names a secret (a message may quote a token or a
-        password) unless it is a length: the form every log line, terminal and admin answer shows."""
+        password) unless it is a length ('12', '4 bytes'): the form every log line, terminal and admin answer shows."""
         secret = any(is_sensitive(part) for part in re.split(r"[.\[\]]", self.key))
-        if secret and not self.found.isdigit():
+        if secret and not _LENGTH.fullmatch(self.found):
             return FixtureError(self.key, self.expected, "(withheld)", file=self.file)
         return self
 

@@ -16,6 +16,7 @@ from referencing import Registry, Resource
 from support import API_NAMES, FIXTURES
 
 from mockserver.cli import main
+from mockserver.errors import FixtureError
 from mockserver.fixture_copy import schema_line
 from mockserver.fixtures import load_fixtures
 
@@ -126,3 +127,18 @@ def test_watch_needs_a_fixtures_directory(capsys: pytest.CaptureFixture[str]) ->
     assert stopped.value.code == 2
     error = capsys.readouterr().err
     assert "usage: mockserver" in error and "--watch needs --fixtures DIR" in error
+
+
+@pytest.mark.parametrize(
+    ("key", "found", "shown"),
+    [
+        ("unknown.tokens[0]", "'762444345c88c70acc312795a840dd98fd55fc67'", "(withheld)"),
+        ("operators.bank-accounts-operator.secret_base64", "'c2hvcnQ='", "(withheld)"),
+        ("operators.bank-accounts-operator.secret_base64", "4 bytes", "4 bytes"),
+        ("sessions.redtiger.token", "9", "9"),
+        ("sessions.redtiger.player", "'dave'", "'dave'"),
+    ],
+)
+def test_a_refusal_withholds_what_it_found_under_a_secrets_key_but_a_length(key: str, found: str, shown: str) -> None:
+    problem = FixtureError(key, "something", found, file="valkyrie.yaml").without_secret()
+    assert str(problem) == f"valkyrie.yaml: {key}: expected something, got {shown}"
