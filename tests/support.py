@@ -234,12 +234,16 @@ def until_every_worker_answered(mock: LiveMock, send: Callable[[str], None], wor
     raise AssertionError(f"only {answered} answered all {index + 1} requests")
 
 
-def start_mock(*args: str, timeout: float = 20.0, env: dict[str, str] | None = None) -> LiveMock:
+def start_mock(
+    *args: str, timeout: float = 20.0, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> LiveMock:
     """Start ``mockserver serve --port 0`` and wait until it prints the URL it listens on; raise if it does not.
-    ``env`` adds environment variables to the test's own."""
+    ``env`` adds environment variables to the test's own; ``cwd`` is the directory it runs in."""
     command = [sys.executable, "-m", "mockserver", "serve", "--port", "0", *args]
     environment = {**os.environ, **env} if env else None
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=environment)
+    process = subprocess.Popen(
+        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=environment, cwd=cwd
+    )
     mock = LiveMock(process)
     assert process.stderr is not None
     stream = process.stderr
