@@ -1,4 +1,5 @@
 """``mockserver serve``: the sandbox on one port, from the bundled fixtures or a directory of your own.
+``mockserver fixtures init|check DIR``: a copy of the fixtures to edit, or the start-up checks of one.
 ``mockserver token <api>``: a credential the sandbox accepts.
 ``mockserver report``: the verdict on an integrator's client, from the sandbox's journal."""
 
@@ -17,9 +18,9 @@ from mockserver.apis import APIS
 from mockserver.client_verdict.command import HELP as REPORT_HELP
 from mockserver.client_verdict.command import add_report_arguments, run_report
 from mockserver.errors import TokenError
+from mockserver.fixture_commands import add_fixtures_commands, run_fixtures_command
 from mockserver.http_protocol import ConnectionLimits
 from mockserver.request_log import configure_logging
-from mockserver.resources import FIXTURES_DIR
 from mockserver.serving import EXIT_USAGE, serve
 from mockserver.state.store import DEFAULT_JOURNAL_CAPACITY
 
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_serve(commands)
+    add_fixtures_commands(commands)
     _add_token(commands)
     add_report_arguments(commands.add_parser("report", help=REPORT_HELP, description=REPORT_HELP), APIS)
     return parser
@@ -92,8 +94,16 @@ def _add_serve(commands: Any) -> None:
     serve_parser.add_argument(
         "--fixtures",
         metavar="DIR",
-        default=str(FIXTURES_DIR),
-        help=f"directory with {', '.join(f'{api.name}.yaml' for api in APIS)} (default: the bundled ones)",
+        default=None,
+        help=f"directory with {', '.join(f'{api.name}.yaml' for api in APIS)} (default: the copy bundled with the "
+        "kit, which is not a checkout's fixtures/ directory once installed; `mockserver fixtures init DIR` makes a "
+        "copy to edit)",
+    )
+    serve_parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="reload the files of --fixtures DIR when they change: checked as at start-up first, a bad edit is "
+        "logged and the last good data kept; a reload resets each API whose data changed (default: read once)",
     )
     serve_parser.add_argument(
         "--workers", type=_workers, default=1, help="worker processes sharing the port (default: %(default)s)"
@@ -182,11 +192,19 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "token":
         return _token(args)
+    if args.command == "fixtures":
+        return run_fixtures_command(args)
     if args.command == "report":
         return run_report(args)
+    if args.watch and args.fixtures is None:
+        parser.error(
+            "--watch needs --fixtures DIR: the bundled fixtures are not for editing (make a copy to edit "
+            "with `mockserver fixtures init DIR`)"
+        )
     configure_logging(args.log_level)
     return serve(args)
 

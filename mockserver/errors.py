@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from connexion.exceptions import BadRequestProblem, ProblemException
 
-from mockserver.redaction import cut
+from mockserver.redaction import cut, is_sensitive
+
+_LENGTH = re.compile(r"\d+( bytes)?")
 
 
 class FixtureError(Exception):
@@ -20,6 +24,14 @@ class FixtureError(Exception):
     def in_file(self, file: str) -> FixtureError:
         """The same problem, attributed to ``file``."""
         return FixtureError(self.key, self.expected, self.found, file=file)
+
+    def without_secret(self) -> FixtureError:
+        """The same problem, what was found withheld when the key names a secret (a message may quote a token or a
+        password) unless it is a length ('12', '4 bytes'): the form every log line, terminal and admin answer shows."""
+        secret = any(is_sensitive(part) for part in re.split(r"[.\[\]]", self.key))
+        if secret and not _LENGTH.fullmatch(self.found):
+            return FixtureError(self.key, self.expected, "(withheld)", file=self.file)
+        return self
 
     def __str__(self) -> str:
         where = f"{self.file}: " if self.file else ""

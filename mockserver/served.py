@@ -11,7 +11,7 @@ from mockserver.api import MockApi, Service
 from mockserver.dispatch import Handler
 from mockserver.faults.book import FaultBook
 from mockserver.fixtures import check_document
-from mockserver.state.store import Document, Snapshot
+from mockserver.state.store import Document, Snapshot, stored_text
 
 
 def fault_book(apis: Sequence[MockApi], rules: Mapping[str, Any], documents: Mapping[str, Document]) -> FaultBook:
@@ -49,7 +49,8 @@ class ServedBuilder:
         services: dict[str, Service] = {}
         for api in self._apis:
             document = snapshot.documents[api.name]
-            if last is not None and last.documents[api.name] == document:
+            # Compared as stored: 0 and 0.0 are equal in Python, yet answered differently.
+            if last is not None and stored_text(last.documents[api.name]) == stored_text(document):
                 services[api.name] = last.services[api.name]
             else:
                 services[api.name] = api.serve(check_document(api, document), self._clock)

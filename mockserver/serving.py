@@ -10,6 +10,7 @@ import resource
 import socket
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -26,8 +27,10 @@ from mockserver.app import (
     create_app,
 )
 from mockserver.errors import FixtureError
+from mockserver.fixture_watch import FixtureWatcher
 from mockserver.fixtures import check_document, load_fixtures
 from mockserver.http_protocol import ConnectionLimits, protocol_factory
+from mockserver.resources import FIXTURES_DIR
 from mockserver.served import fault_book
 from mockserver.state.sqlite_store import SqliteStateStore
 from mockserver.state.store import UnstorableValueError
@@ -48,12 +51,24 @@ def serve(args: argparse.Namespace) -> int:
     """Runs ``mockserver serve`` until it is stopped; EXIT_USAGE when it cannot start."""
     token = args.admin_token if args.admin_token is not None else os.environ.get(ADMIN_TOKEN_ENV) or None
     access = AdminAccess.for_bind(args.host, token)
+    directory = Path(args.fixtures).absolute() if args.fixtures is not None else FIXTURES_DIR
     try:
-        fixtures = load_fixtures(args.fixtures)
+        fixtures = load_fixtures(directory)
         state = _seeded_state(args, fixtures.documents)
-    except (FixtureError, StartUpError) as error:
+    except FixtureError as error:
+        print(f"mockserver: cannot start: {error.without_secret()}", file=sys.stderr)
+        return EXIT_USAGE
+    except StartUpError as error:
         print(f"mockserver: cannot start: {error}", file=sys.stderr)
         return EXIT_USAGE
+    watcher = FixtureWatcher(directory, state) if args.watch else None
+
+    def close() -> None:
+        # The watcher writes to the state: it stops first.
+        if watcher is not None:
+            watcher.stop()
+        state.close()
+
     try:
         try:
             listener = socket.create_server((args.host, args.port), backlog=_BACKLOG)
@@ -65,16 +80,20 @@ def serve(args: argparse.Namespace) -> int:
         workers = f", {args.workers} workers" if args.workers > 1 else ""
         kept = "temporary, removed at exit" if state.temporary else "kept across restarts"
         announcement = (
-            f"mockserver: serving {prefixes} on http://{host}:{port} (fixtures: {args.fixtures}){workers}\n"
+            f"mockserver: serving {prefixes} on http://{host}:{port} (fixtures: {served_fixtures(args)}){workers}\n"
             f"mockserver: admin API at http://{host}:{port}{ADMIN_PREFIX}/ ({access.describe()}); "
             f"state: {state.location} ({kept}); journal: {args.journal_size} entries"
         )
+        if args.fixtures is None:
+            announcement += f"\n{BUNDLED_HINT}"
         options = _server_options(args)
+        if watcher is not None:
+            watcher.start()
         if args.workers == 1:
             app = create_app(state=state, access=access)
             # Closed as the server shuts down: uvicorn then re-raises the signal that stopped it, and the process
             # ends before this function's own clean-up.
-            server = _AnnouncingServer(uvicorn.Config(app, **options), announcement, on_shutdown=state.close)
+            server = _AnnouncingServer(uvicorn.Config(app, **options), announcement, on_shutdown=close)
             server.run(sockets=[listener])
             return EXIT_OK
         # Each worker process opens the state just seeded here, and builds its own app from it.
@@ -88,7 +107,21 @@ def serve(args: argparse.Namespace) -> int:
         _AnnouncingSupervisor(config, [listener], announcement).run()
         return EXIT_OK
     finally:
-        state.close()
+        close()
+
+
+BUNDLED_HINT = (
+    "mockserver: these are the fixtures bundled with the kit, not a fixtures/ directory you may be editing; to edit "
+    "them, make a copy with `mockserver fixtures init DIR` and serve it with `mockserver serve --fixtures DIR --watch`"
+)
+
+
+def served_fixtures(args: argparse.Namespace) -> str:
+    """Which fixtures the start-up line names: the bundled copy, or the directory given, watched or not."""
+    if args.fixtures is None:
+        return f"the bundled copy, {FIXTURES_DIR}"
+    directory = Path(args.fixtures).absolute()
+    return f"{directory}, reloaded when a file changes" if args.watch else f"{directory}, read once (--watch reloads)"
 
 
 def _seeded_state(args: argparse.Namespace, documents: dict[str, Any]) -> SqliteStateStore:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,12 +217,34 @@ class LiveMock:
             self.process.stderr.close()
 
 
-def start_mock(*args: str, timeout: float = 20.0, env: dict[str, str] | None = None) -> LiveMock:
+def until_every_worker_answered(mock: LiveMock, send: Callable[[str], None], workers: int = 2) -> set[str]:
+    """Calls ``send`` with a new correlation id (each call on a new connection) until ``workers`` processes have
+    answered one, as the access log's ``pid=`` says; returns their process ids. Which worker accepts a connection is
+    the kernel's choice, so this goes on for as many requests as it takes, within a bound that only stops a broken
+    pool from hanging the test."""
+    answered: set[str] = set()
+    for index in range(500):
+        correlation = f"worker-{index}"
+        send(correlation)
+        line = mock.wait_for_line(f"correlation={correlation}$")
+        match = re.search(r" pid=(\d+) ", line)
+        assert match, line
+        answered.add(match.group(1))
+        if len(answered) == workers:
+            return answered
+    raise AssertionError(f"only {answered} answered all {index + 1} requests")
+
+
+def start_mock(
+    *args: str, timeout: float = 20.0, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> LiveMock:
     """Start ``mockserver serve --port 0`` and wait until it prints the URL it listens on; raise if it does not.
-    ``env`` adds environment variables to the test's own."""
+    ``env`` adds environment variables to the test's own; ``cwd`` is the directory it runs in."""
     command = [sys.executable, "-m", "mockserver", "serve", "--port", "0", *args]
     environment = {**os.environ, **env} if env else None
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=environment)
+    process = subprocess.Popen(
+        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=environment, cwd=cwd
+    )
     mock = LiveMock(process)
     assert process.stderr is not None
     stream = process.stderr

@@ -19,7 +19,8 @@ from headless_chromium import run_chromium
 from support import serving_in_thread, start_mock
 
 from mockserver import create_app
-from mockserver.admin.access import ADMIN_TOKEN_ENV, AdminAccess
+from mockserver.admin.access import AdminAccess
+from mockserver.admin.location import ADMIN_TOKEN_ENV
 from mockserver.cli import main
 
 pytestmark = pytest.mark.slow

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import signal
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from support import (
     assert_documented,
     paytronix_auth,
     start_mock,
+    until_every_worker_answered,
     valkyrie_headers,
     valkyrie_player,
     vip_headers,
@@ -89,25 +89,18 @@ def test_workers_share_the_port_and_stop_together() -> None:
     mock = start_mock("--workers", "2")
     try:
         assert mock.wait_for_line(r"serving .*, 2 workers")
-        # Each access line names the process that answered: send requests, each on a new connection, until both
-        # workers have answered one. Which worker accepts a connection is the kernel's choice, so this goes on for
-        # as many requests as it takes, within a bound that only stops a broken pool from hanging the test.
-        workers: set[str] = set()
-        for index in range(500):
+        # Each access line names the process that answered.
+
+        def send(correlation: str) -> None:
             response = httpx.get(
                 f"{mock.url}/valkyrie/players/x/balance",
                 params={"provider": "evolution"},
-                headers=valkyrie_headers(**{"X-Correlation-ID": f"worker-{index}"}),
+                headers=valkyrie_headers(**{"X-Correlation-ID": correlation}),
                 timeout=10,
             )
             assert assert_documented(response)["error"]["code"] == "PAM_ERR_PLAYER_NOT_FOUND"
-            line = mock.wait_for_line(f"correlation=worker-{index}$")
-            match = re.search(r" pid=(\d+) ", line)
-            assert match, line
-            workers.add(match.group(1))
-            if len(workers) == 2:
-                break
-        assert len(workers) == 2, f"one worker answered all {index + 1} requests: {workers}"
+
+        workers = until_every_worker_answered(mock, send)
         assert str(mock.process.pid) not in workers  # the supervisor hands every connection to a worker
     finally:
         mock.stop()

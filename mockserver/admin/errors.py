@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from mockserver.errors import FixtureError
-from mockserver.redaction import is_sensitive
 
 
 class AdminError(Exception):
@@ -33,9 +31,7 @@ class AdminError(Exception):
     def invalid(cls, problem: FixtureError) -> AdminError:
         """A 400 in the words a bad fixture file gets at start-up; what was found under a secret's key is withheld
         (a message may quote a token or a password, the caller's or another entity's) unless it is a length."""
-        secret = any(is_sensitive(part) for part in re.split(r"[.\[\]]", problem.key))
-        if secret and not problem.found.isdigit():
-            problem = FixtureError(problem.key, problem.expected, "(withheld)")
+        problem = problem.without_secret()
         return cls(400, str(problem), key=problem.key, expected=problem.expected, found=problem.found)
 
     @property

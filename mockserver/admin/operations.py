@@ -122,16 +122,7 @@ class SandboxAdmin:
         if api is not None:
             self.api(api)
         names = [api] if api is not None else list(self._apis)
-
-        def restore(draft: Draft) -> None:
-            for name in names:
-                draft.documents[name] = draft.loaded[name]
-                draft.restart_counters(counter_prefix(name))
-            for rule_name, rule in list(draft.rules.items()):
-                if rule.get("api") in names:
-                    del draft.rules[rule_name]
-
-        _, generation = self.change(restore)
+        _, generation = self.change(lambda draft: reset_to_loaded(draft, names))
         return {"reset": names, "generation": generation}
 
     def put_key(self, api: str, key: str, value: Any) -> Any:
@@ -250,6 +241,17 @@ class SandboxAdmin:
     def clear_journal(self) -> None:
         self._sync_journal()
         self._store.clear_journal()
+
+
+def reset_to_loaded(draft: Draft, apis: Sequence[str]) -> None:
+    """Puts each of ``apis`` back to its loaded document: its admin changes and fault rules gone, its seeded faults'
+    counters started again."""
+    for name in apis:
+        draft.documents[name] = draft.loaded[name]
+        draft.restart_counters(counter_prefix(name))
+    for rule_name, rule in list(draft.rules.items()):
+        if rule.get("api") in apis:
+            del draft.rules[rule_name]
 
 
 def _instant(value: str | None, key: str) -> float | None:

@@ -23,7 +23,7 @@ from mockserver.state.store import (
     JournalStatus,
     Snapshot,
     T,
-    UnstorableValueError,
+    stored_text,
 )
 
 _SCHEMA = """
@@ -34,14 +34,6 @@ CREATE TABLE IF NOT EXISTS rules (name TEXT PRIMARY KEY, rule TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, next INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS journal_writers (writer TEXT PRIMARY KEY, acknowledged INTEGER NOT NULL);
 """
-
-
-def _encode(value: Any) -> str:
-    try:
-        # NaN and Infinity are not JSON; a document holding one would be served as invalid JSON.
-        return json.dumps(value, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError) as problem:
-        raise UnstorableValueError(str(problem)) from None
 
 
 class SqliteStateStore:
@@ -95,7 +87,7 @@ class SqliteStateStore:
         return Snapshot(generation, documents, rules)
 
     def seed(self, documents: Mapping[str, Document], *, resume: bool = False) -> None:
-        encoded = {api: _encode(document) for api, document in documents.items()}
+        encoded = {api: stored_text(document) for api, document in documents.items()}
 
         def write(connection: sqlite3.Connection) -> None:
             if not resume:
@@ -117,35 +109,43 @@ class SqliteStateStore:
         def write(connection: sqlite3.Connection) -> bool:
             rows = connection.execute("SELECT api, current, loaded FROM documents").fetchall()
             current = {api: text for api, text, _ in rows}
+            loaded = {api: text for api, _, text in rows}
             rules = dict(connection.execute("SELECT name, rule FROM rules").fetchall())
             draft = Draft(
                 documents={api: json.loads(text) for api, text in current.items()},
                 rules={name: json.loads(text) for name, text in rules.items()},
-                loaded={api: json.loads(text) for api, _, text in rows},
+                loaded={api: json.loads(text) for api, text in loaded.items()},
             )
             outcome.append(edit(draft))
-            return self._write_back(connection, draft, current, rules)
+            return self._write_back(connection, draft, current, loaded, rules)
 
         generation = self._commit(write)
         return outcome[0], generation
 
     def _write_back(
-        self, connection: sqlite3.Connection, draft: Draft, documents: dict[str, str], rules: dict[str, str]
+        self,
+        connection: sqlite3.Connection,
+        draft: Draft,
+        documents: dict[str, str],
+        loaded: dict[str, str],
+        rules: dict[str, str],
     ) -> bool:
         """Writes what the draft changed; True when anything did."""
         changed = False
-        for api, document in draft.documents.items():
-            text = _encode(document)
-            if documents.get(api) != text:
-                if api not in documents:
-                    raise KeyError(f"no document of an API named {api!r} was seeded")
-                connection.execute("UPDATE documents SET current = ? WHERE api = ?", (text, api))
-                changed = True
+        for column, drafted, stored in (("current", draft.documents, documents), ("loaded", draft.loaded, loaded)):
+            for api, document in drafted.items():
+                text = stored_text(document)
+                if stored.get(api) != text:
+                    if api not in stored:
+                        raise KeyError(f"no document of an API named {api!r} was seeded")
+                    # The column's name is one of the two above, never a caller's value.
+                    connection.execute(f"UPDATE documents SET {column} = ? WHERE api = ?", (text, api))
+                    changed = True
         for name in rules.keys() - draft.rules.keys():
             connection.execute("DELETE FROM rules WHERE name = ?", (name,))
             changed = True
         for name, rule in draft.rules.items():
-            text = _encode(rule)
+            text = stored_text(rule)
             if rules.get(name) != text:
                 connection.execute("INSERT OR REPLACE INTO rules VALUES (?, ?)", (name, text))
                 changed = True

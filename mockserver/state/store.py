@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -16,6 +17,16 @@ class UnstorableValueError(ValueError):
     """A change holds a value the store cannot keep as JSON (NaN, Infinity, a non-JSON type)."""
 
 
+def stored_text(value: Any) -> str:
+    """``value`` as a store keeps it: compact JSON, keys in their order. Two values are the same data to a store
+    when their texts are equal (``1`` and ``1.0`` are not: the mock would answer them differently)."""
+    try:
+        # NaN and Infinity are not JSON; a document holding one would be served as invalid JSON.
+        return json.dumps(value, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as problem:
+        raise UnstorableValueError(str(problem)) from None
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Everything a worker serves from, read in one transaction: never half of a change."""
@@ -28,11 +39,12 @@ class Snapshot:
 @dataclass
 class Draft:
     """What a change may edit: copies of the current documents and rules, which the store writes back if the change
-    returns normally. ``loaded`` holds the documents loaded at start, for a reset."""
+    returns normally. ``loaded`` holds the documents of the fixture files, what a reset restores: read at start, and
+    replaced when a watched fixture file is reloaded."""
 
     documents: dict[str, Document]
     rules: dict[str, dict[str, Any]]
-    loaded: Mapping[str, Document]
+    loaded: dict[str, Document]
     restarted_counters: set[str] = field(default_factory=set)  # name prefixes
 
     def restart_counters(self, prefix: str = "") -> None:
