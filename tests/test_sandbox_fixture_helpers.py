@@ -192,6 +192,26 @@ def test_a_tests_journal_holds_its_own_requests_only(session_sandbox: BalanceSan
     assert sandbox.journal(this_test=False) == []
 
 
+def test_the_client_report_judges_this_tests_requests_only(
+    session_sandbox: BalanceSandbox, sandbox: BalanceSandbox
+) -> None:
+    neighbour = session_sandbox.for_test("tests/elsewhere.py::test_a_careless_neighbour")
+    alice = fixture("valkyrie")["players"]["alice"]["player_id"]
+    token = fixture("valkyrie")["sessions"]["active"]["token"]
+    assert balance(sandbox, alice, token).status_code == 200
+    balance(neighbour, alice, "short")  # a player token of 5 characters breaks a MUST, in the neighbour's run only
+    mine = sandbox.client_report(apis=["valkyrie"], require="valkyrie:ok")
+    assert (mine["requests"], mine["verdict"]["exit_code"]) == (1, 0)
+    assert mine["selection"]["correlation_prefix"] == sandbox.correlation_prefix
+    assert [case["reached"] for case in mine["cases"] if case["id"] == "valkyrie:ok"] == [True]
+    theirs = neighbour.client_report(apis=["valkyrie"], require="none")
+    broken = {result["id"] for result in theirs["requirements"] if result["outcome"] == "failed"}
+    assert "CLIENT-VALK-PLAYER-TOKEN" in broken
+    assert theirs["verdict"]["exit_code"] == 1
+    # A required case this test never reached fails its verdict.
+    assert sandbox.client_report(apis=["valkyrie"], require="valkyrie:session_expired")["verdict"]["exit_code"] == 1
+
+
 def test_correlation_prefixes_are_readable_and_never_the_start_of_anothers() -> None:
     sandbox = BalanceSandbox(AdminClient("http://127.0.0.1:1"), {}, "run1234-")
     first = sandbox.for_test("tests/test_x.py::test_a[one-two]").correlation_prefix

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -254,6 +254,33 @@ class BalanceSandbox:
         }
         params = {key: value for key, value in filters.items() if value is not None}
         return list(self._admin.call("GET", "/journal", params=params)["entries"])
+
+    def client_report(
+        self,
+        *,
+        this_test: bool = True,
+        apis: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        require: str | None = None,
+        strict: bool = False,
+    ) -> dict[str, Any]:
+        """The verdict on the client from the journal (``GET /__admin/report``, as ``mockserver report`` shows it):
+        the client requirements each request met or broke, and the documented cases reached. By default only this
+        test's requests (their ``X-Correlation-ID`` prefix). ``report["verdict"]["exit_code"]`` is 0 when every MUST
+        held and the required cases (``require``: ``default``, ``all``, ``none`` or ``API:CASE,...``) were reached."""
+        __tracebackhide__ = True
+        params: list[tuple[str, Any]] = [("api", api) for api in apis]
+        filters = {
+            "correlation_prefix": self.correlation_prefix if this_test else None,
+            "since": since,
+            "until": until,
+            "require": require,
+            "strict": "true" if strict else None,
+        }
+        params += [(key, value) for key, value in filters.items() if value is not None]
+        report: dict[str, Any] = self._admin.call("GET", "/report", params=params)
+        return report
 
     def clear_journal(self) -> None:
         """Empties the journal, for every test and client of the sandbox."""
