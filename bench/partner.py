@@ -148,6 +148,14 @@ def judge(answer: Answer, status: int | None, check: Check | None, applied: str 
     return None
 
 
+async def journal_size(port: int) -> int:
+    """The entries the journal holds now (0 when the admin API does not say)."""
+    answer = await call(port, "GET", "/__admin")
+    journal = answer.body.get("journal") if isinstance(answer.body, dict) else None
+    size = journal.get("size") if isinstance(journal, dict) else None
+    return size if isinstance(size, int) else 0
+
+
 def _rfc3339(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
