@@ -83,7 +83,7 @@ def _shape(api: str, status: int, needle: str = "") -> Check:
     return check
 
 
-def _request(method: str, target: str, headers: dict[str, str], body: bytes | None = None) -> bytes:
+def raw_request(method: str, target: str, headers: dict[str, str], body: bytes | None = None) -> bytes:
     lines = [f"{method} {target} HTTP/1.1", "Host: mock", *(f"{name}: {value}" for name, value in headers.items())]
     if body is not None:
         lines.append(f"Content-Length: {len(body)}")
@@ -106,46 +106,46 @@ def build_hostile_cases() -> list[HostileCase]:
 
     body = b'{"VipAccountNumber": "7210988860"}'
     cases = [
-        HostileCase("header line of 64 KiB", "answer", _request("GET", f"{alice}?provider=evolution",
+        HostileCase("header line of 64 KiB", "answer", raw_request("GET", f"{alice}?provider=evolution",
                     {**pam, "X-Big": "a" * 65536}), 431, _shape("valkyrie", 431, "over")),
-        HostileCase("JWT with a 1 MB claim", "answer", _request("POST", vip, {**bearer(pad="x" * 1_000_000),
+        HostileCase("JWT with a 1 MB claim", "answer", raw_request("POST", vip, {**bearer(pad="x" * 1_000_000),
                     **json_type}, body), 431, _shape("vip-connect", 431)),
-        HostileCase("JWT over 4096 characters", "answer", _request("POST", vip, {**bearer(pad="x" * 4000),
+        HostileCase("JWT over 4096 characters", "answer", raw_request("POST", vip, {**bearer(pad="x" * 4000),
                     **json_type}, body), 401, _shape("vip-connect", 401, "longer than")),
-        HostileCase("request target over 8 KiB", "answer", _request("GET", f"{alice}?provider={'e' * 9000}", pam),
+        HostileCase("request target over 8 KiB", "answer", raw_request("GET", f"{alice}?provider={'e' * 9000}", pam),
                     414, _shape("valkyrie", 414)),
-        HostileCase("101 headers", "answer", _request("GET", ptx, {f"X-{n}": "a" for n in range(101)}), 431,
+        HostileCase("101 headers", "answer", raw_request("GET", ptx, {f"X-{n}": "a" for n in range(101)}), 431,
                     _shape("paytronix", 431)),
         HostileCase("not HTTP", "answer", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64, 400,
                     _shape("outside", 400)),
-        HostileCase("lone surrogate in a VIP body", "answer", _request("POST", vip, {**bearer(), **json_type},
+        HostileCase("lone surrogate in a VIP body", "answer", raw_request("POST", vip, {**bearer(), **json_type},
                     rb'{"VipAccountNumber": "\ud800"}'), 400, _shape("vip-connect", 400, "surrogate")),
-        HostileCase("lone surrogate as Paytronix authentication", "answer", _request("POST", ptx,
+        HostileCase("lone surrogate as Paytronix authentication", "answer", raw_request("POST", ptx,
                     {**basic, **json_type}, rb'{"authentication": "\udc00", "merchantId": 777777}'), 400,
                     _shape("paytronix", 400, "surrogate")),
-        HostileCase("query not UTF-8", "answer", _request("GET", f"{alice}?provider=%ff%fe", {**pam, **close}), 400,
+        HostileCase("query not UTF-8", "answer", raw_request("GET", f"{alice}?provider=%ff%fe", {**pam, **close}), 400,
                     _shape("valkyrie", 400, "UTF-8")),
-        HostileCase("merchantId in Arabic-Indic digits", "answer", _request("GET", f"{ptx}?authentication=oauth&"
+        HostileCase("merchantId in Arabic-Indic digits", "answer", raw_request("GET", f"{ptx}?authentication=oauth&"
                     "merchantId=%D9%A7%D9%A7%D9%A7&access_token=x", {**basic, **close}), 400,
                     _shape("paytronix", 400, "merchantId")),
-        HostileCase("JWT exp as a string", "answer", _request("POST", vip, {**bearer(exp="1999999999"),
+        HostileCase("JWT exp as a string", "answer", raw_request("POST", vip, {**bearer(exp="1999999999"),
                     **json_type}, body), 401, _shape("vip-connect", 401, "NumericDate")),
-        HostileCase("trailing slash, foreign Host", "answer", _request("POST", vip + "/", {**bearer(), **json_type,
+        HostileCase("trailing slash, foreign Host", "answer", raw_request("POST", vip + "/", {**bearer(), **json_type,
                     "Host": "evil.example:666"}, body), 404, _shape("vip-connect", 404)),
         HostileCase("idle connection", "idle"),
-        HostileCase("dribbled head", "dribble", _request("GET", f"{alice}?provider=evolution", pam)[:-2]),
+        HostileCase("dribbled head", "dribble", raw_request("GET", f"{alice}?provider=evolution", pam)[:-2]),
     ]  # fmt: skip
     return cases
 
 
-def _first_answer(raw: bytes) -> tuple[int, dict[str, str], bytes]:
+def first_answer(raw: bytes) -> tuple[int, dict[str, str], bytes]:
     head, _, rest = raw.partition(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
     headers = {name.strip().lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)}
     return int(status_line.split(" ")[1]), headers, rest[: int(headers.get("content-length", "0"))]
 
 
-async def _read_to_close(reader: asyncio.StreamReader) -> bytes:
+async def read_to_close(reader: asyncio.StreamReader) -> bytes:
     data = b""
     with contextlib.suppress(ConnectionError):
         while chunk := await reader.read(65536):
@@ -162,10 +162,10 @@ async def run_case(port: int, case: HostileCase) -> str | None:
             writer.write(case.request)
             with contextlib.suppress(ConnectionError):
                 await writer.drain()
-            raw = await asyncio.wait_for(_read_to_close(reader), ANSWER_TIMEOUT)
+            raw = await asyncio.wait_for(read_to_close(reader), ANSWER_TIMEOUT)
             if not raw:
                 return "closed without an answer"
-            status, headers, content = _first_answer(raw)
+            status, headers, content = first_answer(raw)
             if status != case.status:
                 return f"HTTP {status}, expected {case.status}: {raw[:200]!r}"
             if "location" in headers:
@@ -187,7 +187,7 @@ async def run_case(port: int, case: HostileCase) -> str | None:
                     closed = True
                 if closed:
                     break
-        raw = await asyncio.wait_for(_read_to_close(reader), limit + SLACK)
+        raw = await asyncio.wait_for(read_to_close(reader), limit + SLACK)
         waited = time.monotonic() - started
         if raw:
             return f"answered a request that never ended: {raw[:200]!r}"
@@ -253,7 +253,7 @@ def probe_health(port: int, seconds: float) -> Probes:
                 raw = b""
                 while chunk := sock.recv(65536):
                     raw += chunk
-            status, _, content = _first_answer(raw)
+            status, _, content = first_answer(raw)
             ok = status == 200 and json.loads(content).get("status") == "ok"
         except (OSError, ValueError, IndexError):
             ok = False

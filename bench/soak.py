@@ -29,7 +29,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,10 +39,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import benchlib
 import hostile
+import partner
 from benchlib import BENCH, FIXTURES, Managed
+from expected import EARLY_SLACK_SECONDS, Check, expect, pam_error, ptx, vip_error, with_length
+
+from mockserver.faults.middleware import FAULT_MESSAGE
 
 REQUEST_TIMEOUT = 10.0
 GRACE = 20.0
+MAX_JOURNAL_FILL_SECONDS = 120.0  # the warm-up's bound while it fills the journal
+JOURNAL_FILL_STEP_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,10 @@ class Case:
     headers: dict[str, str]
     body: bytes | None
     status: int
-    check: Callable[[Any], str | None]
+    check: Check
     correlation: bool = True  # send a unique X-Correlation-ID and expect it echoed
+    applied: str | None = None  # the Preference-Applied header expected (a fault asked for with Prefer)
+    min_seconds: float = 0.0  # a delay asked for: the answer may not come sooner
 
 
 @dataclass
@@ -66,66 +73,16 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Expected bodies (fixtures/README.md sections 4, 5 and 6)
-
-
-def expect(**fields: Any) -> Callable[[Any], str | None]:
-    """The body is a JSON object whose listed keys have these values (``...`` = present, ``None`` = absent)."""
-
-    def check(body: Any) -> str | None:
-        if not isinstance(body, dict):
-            return f"body is not a JSON object: {body!r:.200}"
-        for key, wanted in fields.items():
-            path = key.split("__")
-            value: Any = body
-            for part in path:
-                value = value.get(part, None) if isinstance(value, dict) else None
-            if wanted is None and value is not None:
-                return f"{'.'.join(path)} should be absent, is {value!r:.80}"
-            if wanted is ... and value is None:
-                return f"{'.'.join(path)} is missing"
-            if wanted is not None and wanted is not ... and value != wanted:
-                return f"{'.'.join(path)} is {value!r:.80}, expected {wanted!r}"
-        return None
-
-    return check
-
-
-def with_length(key: str, length: int, inner: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
-    def check(body: Any) -> str | None:
-        problem = inner(body)
-        if problem:
-            return problem
-        value = body.get(key)
-        if not isinstance(value, list) or len(value) != length:
-            return f"{key} should be a list of {length}, is {value!r:.120}"
-        return None
-
-    return check
-
-
-def vip_error(code: str, **more: Any) -> Callable[[Any], str | None]:
-    return expect(**{"errorCode": code, "transactionStage": "VIP Account Inquiry", "operatorErrorMessage": ..., **more})
-
-
-def ptx(result: str, error_code: str | None = None, **more: Any) -> Callable[[Any], str | None]:
-    return expect(result=result, errorCode=error_code, **more)
-
-
-def pam_error(code: str) -> Callable[[Any], str | None]:
-    return expect(status="ERROR", error__code=code, error__message=...)
-
-
-def build_cases() -> list[Case]:
+def build_cases(*, faults: bool = True) -> list[Case]:
+    """Every documented case of the three APIs; with ``faults``, faults asked for with ``Prefer`` too."""
     json_type = {"Content-Type": "application/json"}
     vip_path = "/vip-connect/api/patronsession/accountlookup"
     token = {"Authorization": f"Bearer {benchlib.vip_jwt('example-operator')}", **json_type}
     bank = {"Authorization": f"Bearer {benchlib.vip_jwt('bank-accounts-operator')}", **json_type}
     bad_jwt = {"Authorization": f"Bearer {benchlib.vip_jwt('example-operator', key_as_text=True)}", **json_type}
 
-    def vip(name: str, headers: dict[str, str], body: dict[str, Any], status: int, check: Any) -> Case:
-        return Case(f"vip {name}", "POST", vip_path, headers, json.dumps(body).encode(), status, check)
+    def vip(name: str, headers: dict[str, str], body: dict[str, Any], status: int, check: Any, **kw: Any) -> Case:
+        return Case(f"vip {name}", "POST", vip_path, headers, json.dumps(body).encode(), status, check, **kw)
 
     cases = [
         vip("preferred", token, {"VipAccountNumber": "7210988860"}, 200,
@@ -153,7 +110,7 @@ def build_cases() -> list[Case]:
     basic = {"Authorization": "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()}
     wrong_basic = {"Authorization": "Basic " + base64.b64encode(f"{client_id}:wrong-secret".encode()).decode()}
     ptx_path = "/paytronix/rest/25.33/guest/accountInformation.json"
-    styles: list[tuple[str, dict[str, Any], dict[str, str], int, Callable[[Any], str | None]]] = [
+    styles: list[tuple[str, dict[str, Any], dict[str, str], int, Check]] = [
         ("oauth success", {"authentication": "oauth", "merchantId": 777777,
                            "access_token": "rIe7dgL5pthisisnotarealtokenqrFbA268pw5GP"}, basic, 200,
          ptx("success", username="GuestREST", queryCardStatus="ACTIVE", primaryCard__maskedCardNumber="418000")),
@@ -195,7 +152,7 @@ def build_cases() -> list[Case]:
         name: str, player: str, session: str, provider: str | None, status: int, check: Any, **kw: Any
     ) -> Case:
         query = f"?{urlencode({'provider': provider})}" if provider is not None else ""
-        headers = {**kw.pop("auth", pam), "X-Player-Token": session}
+        headers = {**kw.pop("auth", pam), "X-Player-Token": session, **kw.pop("prefer", {})}
         return Case(f"valkyrie {name}", "GET", f"/valkyrie/players/{player}/balance{query}", headers, None, status,
                     check, **kw)  # fmt: skip
 
@@ -218,11 +175,40 @@ def build_cases() -> list[Case]:
         valkyrie("missing correlation id 400", alice, sessions["active"], "evolution", 400,
                  pam_error("PAM_ERR_UNDEFINED"), correlation=False),
     ]  # fmt: skip
+    if not faults:
+        return cases
+    # Faults asked for per request: an error in each API's own shape (status and code as asked, or the API's
+    # default), and delays the answer may not beat. The partner mix (bench/partner.py) asks for the others.
+    alice_ok = expect(status="OK", balance__cashAmount=1236.123456, error=None)
+    oauth = {
+        "authentication": "oauth",
+        "merchantId": 777777,
+        "access_token": "rIe7dgL5pthisisnotarealtokenqrFbA268pw5GP",
+    }
+    error: dict[str, Any] = {"applied": "fault=error"}
+    cases += [
+        vip("fault=error (Prefer) 500", {**token, "Prefer": "fault=error"}, {"VipAccountNumber": "7210988860"}, 500,
+            vip_error("500", operatorDeclineDescription=FAULT_MESSAGE), **error),
+        Case("paytronix POST fault=error (Prefer) 502", "POST", ptx_path,
+             {**basic, **json_type, "Prefer": "fault=error; status=502; code=system.unavailable"},
+             json.dumps(oauth).encode(), 502, ptx("failure", "system.unavailable", errorMessage=FAULT_MESSAGE),
+             **error),
+        valkyrie("fault=error (Prefer) 503 PAM_ERR_TIMEOUT", alice, sessions["active"], "evolution", 503,
+                 pam_error("PAM_ERR_TIMEOUT"), prefer={"Prefer": "fault=error; status=503; code=PAM_ERR_TIMEOUT"},
+                 **error),
+        valkyrie("fault=delay 20 ms (Prefer)", alice, sessions["active"], "evolution", 200, alice_ok,
+                 prefer={"Prefer": "fault=delay; ms=20"}, applied="fault=delay", min_seconds=0.020),
+        Case("paytronix GET fault=delay 5-30 ms (Prefer)", "GET", f"{ptx_path}?{urlencode(oauth)}",
+             {**basic, "Prefer": "fault=delay; min_ms=5; max_ms=30"}, None, 200, ptx("success", username="GuestREST"),
+             applied="fault=delay", min_seconds=0.005),
+    ]  # fmt: skip
     return cases
 
 
-def judge(case: Case, status: int, headers: dict[str, str], raw: bytes, correlation: str | None) -> str | None:
-    """None when the answer is the documented one, else what is wrong."""
+def judge(
+    case: Case, status: int, headers: dict[str, str], raw: bytes, correlation: str | None, seconds: float
+) -> str | None:
+    """None when the answer is the documented one (``seconds`` after the request was sent), else what is wrong."""
     if status != case.status:
         return f"HTTP {status}, expected {case.status}: {raw[:200]!r}"
     if not headers.get("content-type", "").startswith("application/json"):
@@ -236,6 +222,10 @@ def judge(case: Case, status: int, headers: dict[str, str], raw: bytes, correlat
         return problem
     if correlation is not None and headers.get("x-correlation-id") != correlation:
         return f"X-Correlation-ID {headers.get('x-correlation-id')!r}, expected {correlation!r} echoed"
+    if headers.get("preference-applied") != case.applied:
+        return f"Preference-Applied {headers.get('preference-applied')!r}, expected {case.applied!r}"
+    if seconds < case.min_seconds - EARLY_SLACK_SECONDS:
+        return f"answered after {seconds * 1000:.1f} ms, before the {case.min_seconds * 1000:g} ms delay asked for"
     return None
 
 
@@ -357,8 +347,9 @@ async def drive(
                     if len(mismatch_examples) < 20:
                         mismatch_examples.append({"case": case.name, "socket_error": str(error) or repr(error)})
                     continue
-                tally.latencies.append(time.perf_counter() - started)
-                problem = judge(case, status, answer, content, correlation)
+                seconds = time.perf_counter() - started
+                tally.latencies.append(seconds)
+                problem = judge(case, status, answer, content, correlation, seconds)
                 if problem:
                     tally.mismatches += 1
                     if len(mismatch_examples) < 20:
@@ -381,9 +372,13 @@ async def sample_rss(pid: int, samples: list[tuple[float, float]], t0: float, ev
 
 
 def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (clock ticks of /proc/<pid>/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """utime + stime of a process and its live descendants, the workers of --workers N (/proc/<pid>/stat)."""
+    total = 0
+    for process in [pid, *benchlib.children(pid)]:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 async def soak(port: int, pid: int, cases: list[Case], args: argparse.Namespace) -> dict[str, Any]:
@@ -401,9 +396,20 @@ async def soak(port: int, pid: int, cases: list[Case], args: argparse.Namespace)
     for hostile_case in hostile_cases:
         if hostile_case.kind == "answer":
             await hostile.run_and_tally(port, hostile_case, hostile_tallies, examples)
+    partner_mix = partner.PartnerMix(port, rate=args.admin_changes, faults=args.faults, examples=examples)
+    if args.admin_changes > 0:
+        await asyncio.wait_for(partner_mix.one_round(), GRACE)  # at full speed: the deadline is not set yet
     if args.warmup > 0:
         await asyncio.wait_for(
             drive(port, cases, args.warmup, args.connections, args.client, warm, examples), args.warmup + GRACE
+        )
+    # RSS is measured with the journal full: until its ring holds --journal-size entries its file and SQLite's page
+    # cache still grow, which is not growth under load. The mix goes on (checked too) until it is, within a bound.
+    fill_deadline = time.monotonic() + MAX_JOURNAL_FILL_SECONDS
+    while await partner.journal_size(port) < args.journal_size and time.monotonic() < fill_deadline:
+        await asyncio.wait_for(
+            drive(port, cases, JOURNAL_FILL_STEP_SECONDS, args.connections, args.client, warm, examples),
+            JOURNAL_FILL_STEP_SECONDS + GRACE,
         )
     rss_start = benchlib.rss_mib(pid)
     samples: list[tuple[float, float]] = [(0.0, rss_start)]
@@ -418,6 +424,7 @@ async def soak(port: int, pid: int, cases: list[Case], args: argparse.Namespace)
                 hostile.drive_hostile(
                     port, hostile_cases, args.seconds, args.hostile_connections, hostile_tallies, examples
                 ),
+                partner_mix.run(args.seconds) if args.admin_changes > 0 else asyncio.sleep(0),
                 asyncio.get_running_loop().run_in_executor(prober, hostile.probe_health, port, args.seconds),
             ),
             args.seconds + GRACE,
@@ -428,6 +435,9 @@ async def soak(port: int, pid: int, cases: list[Case], args: argparse.Namespace)
     wall = time.monotonic() - t0
     mock_cpu, client_cpu = cpu_seconds(pid) - cpu0, time.process_time() - client_cpu0
     rss_end = benchlib.rss_mib(pid)
+    # Every request of the valid mix that got an answer reached an API, and so the journal (unless it dropped it).
+    answered = sum(t.sent - t.socket_errors for t in [*tallies.values(), *warm.values()])
+    await partner_mix.check_summary(args.journal_size, answered)
     samples.append((round(wall, 1), rss_end))
     sent = sum(t.sent for t in tallies.values())
     latencies = sorted(x for t in tallies.values() for x in t.latencies)
@@ -461,6 +471,7 @@ async def soak(port: int, pid: int, cases: list[Case], args: argparse.Namespace)
             for name, t in hostile_tallies.items()
         },
         "hostile_problems": sum(t.problems for t in hostile_tallies.values()),
+        "partner": partner_mix.result.summary(),
         "healthz": hostile.health_summary(probes),
         "examples": examples,
         "load_average": {"start": load_at_start, "end": [round(x, 2) for x in os.getloadavg()]},
@@ -474,6 +485,7 @@ async def drive_once(port: int, case: Case, tallies: dict[str, Tally], examples:
     headers = {**case.headers, **({"X-Correlation-ID": correlation} if correlation else {})}
     tally = tallies[case.name]
     tally.sent += 1
+    started = time.perf_counter()
     try:
         status, answer, content = await asyncio.wait_for(
             connection.request(case.method, case.target, headers, case.body), REQUEST_TIMEOUT
@@ -484,7 +496,7 @@ async def drive_once(port: int, case: Case, tallies: dict[str, Tally], examples:
         return
     finally:
         await connection.close()
-    problem = judge(case, status, answer, content, correlation)
+    problem = judge(case, status, answer, content, correlation, time.perf_counter() - started)
     if problem:
         tally.mismatches += 1
         examples.append({"case": case.name, "problem": problem, "warm-up": True})
@@ -520,6 +532,19 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
         out += [
             f"| {name} | {c['sent']} | {c['documented']} | {c['problems']} |" for name, c in result["hostile"].items()
         ]
+    mix = result["partner"]
+    if mix["steps"]:
+        out += [
+            "",
+            f"Partner mix: {mix['rounds']} rounds, {mix['admin_changes']} admin changes; journal entries from "
+            f"{mix['workers_seen_in_journal']} worker process(es), "
+            f"{mix['journal_entries_evicted_before_read']} let go by the ring before they were read back; "
+            f"journal after the load: {mix['journal']}",
+            "",
+            "| partner step | sent | as expected | otherwise |",
+            "|---|---:|---:|---:|",
+        ]
+        out += [f"| {name} | {c['sent']} | {c['as_expected']} | {c['problems']} |" for name, c in mix["steps"].items()]
     health = result["healthz"]
     out += [
         "",
@@ -551,19 +576,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-healthz-p99", type=float, default=50.0, help="ms allowed for the /healthz p99 (default 50)"
     )
+    parser.add_argument(
+        "--admin-changes",
+        type=float,
+        default=2.0,
+        metavar="N",
+        help="admin changes a second at most, by the partner mix (bench/partner.py); 0 leaves it out (default 2)",
+    )
+    parser.add_argument(
+        "--faults",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="faults asked for with Prefer, in the valid mix and by the partner mix (default: on)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="the mock's worker processes (default 1)")
+    parser.add_argument(
+        "--journal-size", type=int, default=10_000, help="the mock's --journal-size, checked at the end (10000)"
+    )
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     parser.add_argument("--out", type=Path, default=None, help="results JSON (default bench/results/soak-<ts>.json)")
     args = parser.parse_args(argv)
-    if args.seconds <= 0 or args.connections < 1 or args.hostile_connections < 0:
-        parser.error("--seconds and --connections must be positive, --hostile-connections not negative")
+    if args.seconds <= 0 or args.connections < 1 or args.hostile_connections < 0 or args.admin_changes < 0:
+        parser.error("--seconds and --connections must be positive, --hostile-connections and --admin-changes not "
+                     "negative")  # fmt: skip
+    if args.workers < 1 or args.journal_size < 1:
+        parser.error("--workers and --journal-size must be at least 1")
     benchlib.stop_on_sigterm()
     started_at = datetime.now(UTC)
     out = args.out or BENCH / "results" / f"soak-{started_at.strftime('%Y%m%dT%H%M%SZ')}.json"
-    cases = build_cases()
+    cases = build_cases(faults=args.faults)
     started: list[Managed] = []
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as scratch:
         command = [*benchlib.mockserver_command(), "serve", "--host", "127.0.0.1", "--port", "0",
-                   "--fixtures", str(FIXTURES), "--log-level", args.log_level]  # fmt: skip
+                   "--fixtures", str(FIXTURES), "--log-level", args.log_level, "--workers", str(args.workers),
+                   "--journal-size", str(args.journal_size)]  # fmt: skip
         try:
             mock = benchlib.spawn("mock", command, Path(scratch) / "mock.log")
             started.append(mock)
@@ -588,6 +634,10 @@ def main(argv: list[str] | None = None) -> int:
             "max_rss_growth_mib": args.max_rss_growth,
             "hostile_connections": args.hostile_connections,
             "max_healthz_p99_ms": args.max_healthz_p99,
+            "admin_changes_per_s": args.admin_changes,
+            "faults": args.faults,
+            "workers": args.workers,
+            "journal_size": args.journal_size,
             "log_level": args.log_level,
         },
         "mock_command": command,
@@ -613,6 +663,11 @@ def main(argv: list[str] | None = None) -> int:
     missing = [name for name, c in [*result["cases"].items(), *result["hostile"].items()] if c["sent"] < 2]
     if missing:
         failures.append(f"cases never sent under load: {missing}")
+    mix = result["partner"]
+    if mix["problems"]:
+        failures.append(f"{mix['problems']} partner-mix answers (admin changes, faults, journal) not as expected")
+    if args.admin_changes > 0 and mix["rounds"] < 2:
+        failures.append("the partner mix finished no round of admin changes under load")
     print(f"\nsoak: results written to {out}")
     if failures:
         print("soak: FAIL: " + "; ".join(failures), file=sys.stderr)

@@ -124,6 +124,12 @@ def served_fixtures(args: argparse.Namespace) -> str:
     return f"{directory}, reloaded when a file changes" if args.watch else f"{directory}, read once (--watch reloads)"
 
 
+def _create_private(path: str) -> None:
+    """Creates a missing state file readable by its owner only: it holds the fixture data with its secrets, and
+    SQLite gives its -wal and -shm files the same permissions. An existing file keeps the permissions it has."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+
+
 def _seeded_state(args: argparse.Namespace, documents: dict[str, Any]) -> SqliteStateStore:
     """The shared state, seeded with the fixtures: a temporary one, or the one at ``--state PATH``, where what the
     admin API changed (fixture data, fault rules), the seeded faults' draw counters and the journal are kept, and
@@ -132,6 +138,7 @@ def _seeded_state(args: argparse.Namespace, documents: dict[str, Any]) -> Sqlite
         if args.state is None:
             state = SqliteStateStore.in_temporary_directory(journal_capacity=args.journal_size)
         else:
+            _create_private(args.state)
             state = SqliteStateStore(args.state, journal_capacity=args.journal_size)
     except (OSError, ValueError) as error:
         raise StartUpError(f"--state {args.state}: {error}") from None

@@ -4,6 +4,7 @@ faults acted out on the wire, state kept across a restart with ``--state``, the 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,9 @@ def test_the_state_survives_a_restart_with_state_path(tmp_path: Path) -> None:
         rule = {"api": "vip-connect", "fault": {"kind": "error", "status": 503}}
         assert httpx.put(f"{first.url}{ADMIN}/faults/vip-down", json=rule, timeout=10).status_code == 201
         balance(first.url, "nobody", "x" * 40, "before-restart")
+        # The file holds the fixture data with its secrets: its owner alone may read it, and its WAL files too.
+        for suffix in ("", "-wal", "-shm", ".generation", ".flush"):
+            assert stat.S_IMODE(os.stat(f"{state}{suffix}").st_mode) == 0o600, suffix
     finally:
         first.stop()
     second = start_mock("--state", str(state))
