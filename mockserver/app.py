@@ -8,6 +8,7 @@ import gc
 import os
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from connexion import AsyncApp, ConnexionMiddleware
@@ -59,6 +60,8 @@ def _operations(apis: Sequence[MockApi], served: Served) -> dict[tuple[str, str]
 
 # How `mockserver serve --workers N` tells its worker processes what to serve: the parent checked the fixtures and
 # seeded the shared state; each worker opens the state. The admin token, if any, is in ADMIN_TOKEN_ENV.
+# Threads that run admin calls: two, so that a journal read waiting for every worker's flush holds up no other call.
+ADMIN_THREADS = 2
 LOG_LEVEL_ENV = "MOCKSERVER_LOG_LEVEL"
 STATE_ENV = "MOCKSERVER_STATE"
 JOURNAL_SIZE_ENV = "MOCKSERVER_JOURNAL_SIZE"
@@ -112,7 +115,10 @@ def create_app(
     # connexion's whole default stack, then the direct call of our handlers at its centre.
     app = AsyncApp(__name__, middlewares=[*ConnexionMiddleware.default_middlewares, dispatch], lifespan=lifespan)
     # Run once, at shut-down; an app never started (a test client without its context) closes when collected.
-    close = weakref.finalize(app, _close, journal, state, owned)
+    # The admin API's calls run on threads of their own, few of them: each thread opens its own connection to the
+    # store, with its own page cache, and memory must stay flat however many admin calls come.
+    admin_threads = ThreadPoolExecutor(max_workers=ADMIN_THREADS, thread_name_prefix="mockserver-admin")
+    close = weakref.finalize(app, _close, journal, state, owned, admin_threads)
     memory = ValidationMemory()
     for api in apis:
         service = served.services[api.name]
@@ -127,7 +133,7 @@ def create_app(
             security_map=security.connexion_security_map(service.security_map, _checks_in_force(live, api.name)),
             swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
         )
-    add_admin_api(app, admin_handlers(admin, access or AdminAccess(None, required=False), apis), memory)
+    add_admin_api(app, admin_handlers(admin, access or AdminAccess(None, required=False), apis, admin_threads), memory)
     routes = RouteTable({**{api.prefix: api.spec for api in apis}, ADMIN_PREFIX: admin_spec()})
     renderers = {api.prefix: _renderer_in_force(live, api.name) for api in apis}
     cases = {api.prefix: api.error_case for api in apis}
@@ -184,7 +190,8 @@ def _fault_renderer(api: MockApi, live: LiveState[Served]) -> FaultRenderer:
     return render
 
 
-def _close(journal: JournalWriter, state: StateStore, owned: bool) -> None:
+def _close(journal: JournalWriter, state: StateStore, owned: bool, admin_threads: ThreadPoolExecutor) -> None:
+    admin_threads.shutdown(wait=False, cancel_futures=True)
     journal.close()
     if owned:
         state.close()

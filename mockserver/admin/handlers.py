@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 from connexion import AsyncApp
@@ -36,15 +37,18 @@ def admin_spec() -> dict[str, Any]:
     return load_spec(spec_path(ADMIN_SPEC))
 
 
-def admin_handlers(admin: SandboxAdmin, access: AdminAccess, apis: Sequence[MockApi]) -> dict[str, Handler]:
+def admin_handlers(
+    admin: SandboxAdmin, access: AdminAccess, apis: Sequence[MockApi], threads: Executor | None = None
+) -> dict[str, Handler]:
     """The handler of every operation of the admin spec, by operationId: the common ones here, those that belong to
-    one API (minting its credentials) from its MockApi, and a 404 for those of an API the sandbox does not serve."""
+    one API (minting its credentials) from its MockApi, and a 404 for those of an API the sandbox does not serve.
+    ``threads`` run the calls (by default the event loop's default executor)."""
 
     async def answered(call: Callable[[], tuple[Any, int]]) -> Answer:
         try:
             access.check(request.headers.get("authorization"))
             # The store is a file: its calls, and a journal read's wait for every worker, run off the event loop.
-            body, status = await asyncio.to_thread(call)
+            body, status = await asyncio.get_running_loop().run_in_executor(threads, call)
         except AdminError as refusal:
             return refusal.body(), refusal.status, dict(refusal.headers)
         return body, status, {}
