@@ -111,3 +111,19 @@ def test_an_entry_stays_small_whatever_the_request_held() -> None:
     assert "(omitted: too many values)" in json.dumps(facts["body"])
     assert "(omitted: nested too deep)" in json.dumps(facts["body"])
     assert len(facts["query"]) == MAX_VALUES and len(json.dumps(facts)) < 100_000
+
+
+def test_the_encoded_record_is_the_record_whatever_the_correlation_id() -> None:
+    # The encoded record is remembered with a placeholder for the correlation id: what comes out must be exactly
+    # the record of each request, for every id (long ones cut, quotes and non-ASCII escaped), and for requests
+    # with no or two such headers.
+    facts = RequestFacts(frozenset().union(*(api.identity_fields for api in APIS)))
+    path, query = "/valkyrie/players/p1/balance", b"provider=evolution"
+    ids = ["run-1", "run-2", 'a "quoted" id', "caf\xe9", "x" * (ECHO_LIMIT + 40), "\\u0000"]
+    for correlation_id in ids:
+        headers = _headers(**valkyrie_headers(**{"X-Correlation-ID": correlation_id}), host="127.0.0.1")
+        assert json.loads(facts.encoded("GET", path, query, headers, b"")) == facts("GET", path, query, headers, b"")
+    twice = [*_headers(x_correlation_id="one"), *_headers(x_correlation_id="two")]
+    none = [(name, value) for name, value in _headers(**valkyrie_headers()) if name != b"x-correlation-id"]
+    for headers in (twice, none):
+        assert json.loads(facts.encoded("GET", path, query, headers, b"")) == facts("GET", path, query, headers, b"")

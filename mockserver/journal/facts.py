@@ -27,6 +27,11 @@ _CREDENTIAL_HEADERS = frozenset({"cookie", "proxy-authorization"})
 
 Sensitive = Callable[[object], bool]  # True for a field or header name whose value is withheld
 
+# The header whose value a remembered record leaves out, and what stands for it: a NUL byte, which no header value
+# the HTTP layer accepts can hold, so the placeholder's JSON member cannot come from a client.
+_CORRELATION = b"x-correlation-id"
+_PLACEHOLDER = b"\x00"
+_PLACEHOLDER_MEMBER = '"x-correlation-id":"\\u0000"'
 # The largest request (path, query, headers and body, in bytes) whose encoded record is remembered.
 MAX_REMEMBERED = 4096
 # One encoder for every record: json.dumps with options builds a new one per call.
@@ -224,14 +229,22 @@ class RequestFacts:
     ) -> str:
         """The record of a request as JSON text. A client sends the same request again and again (the same
         credentials, path and body): each distinct small request is encoded once, which is most of an entry's cost.
+        Only its ``X-Correlation-ID`` changes from one request to the next (Valkyrie's callers send a new one each
+        time): the record is remembered with a placeholder there, and the request's own value put in its place.
         ``size``: the bytes of path, query, headers and body, when the caller knows them already.
         """
-        key = (method, path, query_string, tuple(headers), body, body_complete)
         if size is None:
             size = len(path) + len(query_string) + len(body) + sum(len(n) + len(v) for n, v in headers)
         if size > MAX_REMEMBERED:
-            return self._encode_uncached(key)
-        return self._encoded(key)
+            return self._encode_uncached((method, path, query_string, tuple(headers), body, body_complete))
+        at = [index for index, (name, _) in enumerate(headers) if name == _CORRELATION]
+        if len(at) != 1:
+            return self._encoded((method, path, query_string, tuple(headers), body, body_complete))
+        index = at[0]
+        keyed = (*headers[:index], (_CORRELATION, _PLACEHOLDER), *headers[index + 1 :])
+        text = self._encoded((method, path, query_string, keyed, body, body_complete))
+        value = _encode(cut(headers[index][1].decode("latin-1")))
+        return text.replace(_PLACEHOLDER_MEMBER, f'"x-correlation-id":{value}', 1)
 
     def _encode_uncached(self, key: tuple[str, str, bytes, tuple[tuple[bytes, bytes], ...], bytes, bool]) -> str:
         method, path, query_string, headers, body, body_complete = key
