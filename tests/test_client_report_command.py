@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 
 import httpx
 import pytest
-from balance_client import ALICE, BalanceClient, meet_every_documented_case
+from every_case_client import ALICE, BalanceClient, meet_every_documented_case
 from headless_chromium import run_chromium
 from support import serving_in_thread, start_mock
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import jwt
 import pytest
-from balance_client import ALICE, CARD, GUEST, OAUTH, VALK, VIP, BalanceClient, meet_every_documented_case
+from every_case_client import ALICE, CARD, GUEST, OAUTH, VALK, VIP, BalanceClient, meet_every_documented_case
 from starlette.testclient import TestClient
 from support import operator_secrets, vip_token
 

@@ -11,7 +11,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
-from balance_client import ALICE, GUEST, OAUTH, PTX, VALK, VIP, BalanceClient, meet_every_documented_case
+from every_case_client import ALICE, GUEST, OAUTH, PTX, VALK, VIP, BalanceClient, meet_every_documented_case
 from starlette.testclient import TestClient
 from support import VIP_LOOKUP, operator_secrets, paytronix_auth, paytronix_headers, vip_token
 
