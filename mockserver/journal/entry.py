@@ -12,7 +12,7 @@ from typing import Any
 
 from mockserver.instants import rfc3339
 from mockserver.journal.exchange import Exchange
-from mockserver.journal.facts import RequestFacts
+from mockserver.journal.facts import CORRELATION_HEADER, RequestFacts, encode_compact
 from mockserver.redaction import ECHO_LIMIT, cut
 from mockserver.state.store import JournalRow
 
@@ -20,9 +20,6 @@ MAX_CAPTURED_BODY = 16 * 1024  # bytes of a request body kept for its record; sa
 MAX_PROBLEMS = 8
 MAX_ENTRY_BYTES = 16 * 1024  # a stored entry; a sandbox request's is 1-2 KiB
 RAW_OVERHEAD = 256  # about the bytes of a RawExchange beside the request's own
-
-# One encoder for every entry: json.dumps with options builds a new one per call.
-_encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
 
 
 @dataclass(slots=True)
@@ -70,7 +67,7 @@ class EntryEncoder:
     def __call__(self, raw: RawExchange, size: int | None = None) -> JournalRow:
         """The entry of ``raw``; ``size``: its ``raw.size``, when the caller knows it already."""
         exchange = raw.exchange
-        correlation = next((value for name, value in raw.headers if name == b"x-correlation-id"), None)
+        correlation = next((value for name, value in raw.headers if name == CORRELATION_HEADER), None)
         correlation_id = cut(correlation.decode("latin-1"), ECHO_LIMIT) if correlation is not None else None
         outcome = (
             exchange.api, raw.operation, exchange.case, exchange.forced, exchange.documented, raw.status,
@@ -84,7 +81,7 @@ class EntryEncoder:
         request_size = raw.request_size if size is None else size - RAW_OVERHEAD
         text = (
             f'{{"time":"{self._time(raw.time)}Z","duration_ms":{round(raw.duration * 1000, 3)!r},'
-            f'"correlation_id":{"null" if correlation_id is None else _encode(correlation_id)},{outcome_text},'
+            f'"correlation_id":{"null" if correlation_id is None else encode_compact(correlation_id)},{outcome_text},'
             f'"request":{self._facts.encoded(*arguments, request_size)},"worker":{self._worker}}}'
         )
         if len(text) > MAX_ENTRY_BYTES:
@@ -131,16 +128,16 @@ def _encoded_outcome(
         "validation_errors": [cut(problem, 4 * ECHO_LIMIT) for problem in problems[:MAX_PROBLEMS]],
         "error_kind": error_kind,
     }
-    return _encode(members)[1:-1]
+    return encode_compact(members)[1:-1]
 
 
 def _bounded(entry: dict[str, Any]) -> str:
     """The entry as JSON, at most about MAX_ENTRY_BYTES: the largest parts of the request give way first."""
-    text = _encode(entry)
+    text = encode_compact(entry)
     request = entry["request"]
     for part in ("body", "query", "headers", "credentials", "body_fields", "query_fields"):
         if len(text) <= MAX_ENTRY_BYTES:
             break
         request[part] = {"omitted": f"the entry would be over {MAX_ENTRY_BYTES} bytes"}
-        text = _encode(entry)
+        text = encode_compact(entry)
     return text

@@ -29,13 +29,13 @@ Sensitive = Callable[[object], bool]  # True for a field or header name whose va
 
 # The header whose value a remembered record leaves out, and what stands for it: a NUL byte, which no header value
 # the HTTP layer accepts can hold, so the placeholder's JSON member cannot come from a client.
-_CORRELATION = b"x-correlation-id"
+CORRELATION_HEADER = b"x-correlation-id"
 _PLACEHOLDER = b"\x00"
 _PLACEHOLDER_MEMBER = '"x-correlation-id":"\\u0000"'
 # The largest request (path, query, headers and body, in bytes) whose encoded record is remembered.
 MAX_REMEMBERED = 4096
-# One encoder for every record: json.dumps with options builds a new one per call.
-_encode = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+# One encoder for every record and entry of the journal: json.dumps with options builds a new one per call.
+encode_compact = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
 
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
 
@@ -237,18 +237,18 @@ class RequestFacts:
             size = len(path) + len(query_string) + len(body) + sum(len(n) + len(v) for n, v in headers)
         if size > MAX_REMEMBERED:
             return self._encode_uncached((method, path, query_string, tuple(headers), body, body_complete))
-        at = [index for index, (name, _) in enumerate(headers) if name == _CORRELATION]
+        at = [index for index, (name, _) in enumerate(headers) if name == CORRELATION_HEADER]
         if len(at) != 1:
             return self._encoded((method, path, query_string, tuple(headers), body, body_complete))
         index = at[0]
-        keyed = (*headers[:index], (_CORRELATION, _PLACEHOLDER), *headers[index + 1 :])
+        keyed = (*headers[:index], (CORRELATION_HEADER, _PLACEHOLDER), *headers[index + 1 :])
         text = self._encoded((method, path, query_string, keyed, body, body_complete))
-        value = _encode(cut(headers[index][1].decode("latin-1")))
+        value = encode_compact(cut(headers[index][1].decode("latin-1")))
         return text.replace(_PLACEHOLDER_MEMBER, f'"x-correlation-id":{value}', 1)
 
     def _encode_uncached(self, key: tuple[str, str, bytes, tuple[tuple[bytes, bytes], ...], bytes, bool]) -> str:
         method, path, query_string, headers, body, body_complete = key
-        return _encode(self(method, path, query_string, list(headers), body, body_complete))
+        return encode_compact(self(method, path, query_string, list(headers), body, body_complete))
 
     def _headers(self, headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str | dict[str, Any]]:
         kept: dict[str, str | dict[str, Any]] = {}
