@@ -27,7 +27,7 @@ import benchlib
 import hostile
 from expected import EARLY_SLACK_SECONDS, Check, expect, pam_error
 
-from mockserver.faults.middleware import TRICKLE_STEP_SECONDS
+from mockserver.faults.acting import TRICKLE_STEP_SECONDS
 
 PLAYER = "soak"  # fixture names of the partner mix's own entities
 PLAYER_ID = "soak-partner-player"
@@ -162,7 +162,7 @@ def _rfc3339(seconds: float) -> str:
 
 def trickle_seconds(answer: Answer) -> float:
     """The least time a trickled body takes: it goes in pieces of rate x step seconds, a pause after each but the
-    last (mockserver.faults.middleware)."""
+    last (mockserver.faults.acting)."""
     step = max(1, int(TRICKLE_BYTES_PER_SECOND * TRICKLE_STEP_SECONDS))
     return max(0, math.ceil(len(answer.raw) / step) - 1) * TRICKLE_STEP_SECONDS
 

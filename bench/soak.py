@@ -43,7 +43,7 @@ import partner
 from benchlib import BENCH, FIXTURES, Managed
 from expected import EARLY_SLACK_SECONDS, Check, expect, pam_error, ptx, vip_error, with_length
 
-from mockserver.faults.middleware import FAULT_MESSAGE
+from mockserver.faults.acting import FAULT_MESSAGE
 
 REQUEST_TIMEOUT = 10.0
 GRACE = 20.0

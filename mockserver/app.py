@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from connexion import AsyncApp, ConnexionMiddleware
+from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
@@ -21,26 +21,27 @@ from starlette.exceptions import HTTPException
 from balancekit.clock import Clock, wall_clock
 from mockserver import security
 from mockserver.admin.access import AdminAccess
-from mockserver.admin.handlers import AdminRootPath, add_admin_api, admin_handlers, admin_problem, admin_spec
+from mockserver.admin.handlers import add_admin_api, admin_handlers, admin_problem, admin_spec
 from mockserver.admin.location import ADMIN_PREFIX, ADMIN_TOKEN_ENV
 from mockserver.admin.operations import SandboxAdmin
 from mockserver.admission import Admission
 from mockserver.api import MockApi
 from mockserver.apis import APIS
+from mockserver.connexion_stack import sandbox_middlewares
 from mockserver.dispatch import HandlerDispatch, Operation
 from mockserver.error_bodies import ErrorBodies, Problem, Renderer
-from mockserver.faults.middleware import FaultMiddleware
+from mockserver.faults.acting import FaultActing
 from mockserver.faults.model import FaultRenderer
 from mockserver.fixtures import Fixtures, load_fixtures
 from mockserver.journal.exchange import prefix_lookup
 from mockserver.journal.facts import RequestFacts
-from mockserver.journal.middleware import JournalMiddleware
 from mockserver.journal.writer import JournalWriter
+from mockserver.partner_layer import PartnerLayer
 from mockserver.request_guard import RequestGuard
 from mockserver.request_log import RequestLogMiddleware, configure_logging
 from mockserver.routes import HTTP_METHODS, RouteTable
 from mockserver.security import CredentialCheck
-from mockserver.served import Served, ServedBuilder
+from mockserver.served import IN_FORCE, Served, ServedBuilder
 from mockserver.state.live_state import LiveState
 from mockserver.state.sqlite_store import SqliteStateStore
 from mockserver.state.store import DEFAULT_JOURNAL_CAPACITY, StateStore
@@ -109,11 +110,22 @@ def create_app(
         close()
 
     served = live.current()
+
+    def in_force() -> Served:
+        # The state the partner layer pinned for the request being answered; read afresh for anything outside it
+        # (none of the APIs' requests, but an error body must never fail for want of a pin).
+        pinned = IN_FORCE.get()
+        return pinned if pinned is not None else live.current()
+
     dispatch = functools.partial(
-        HandlerDispatch, operations=_operations(apis, served), handlers=lambda: live.current().handlers
+        HandlerDispatch, operations=_operations(apis, served), handlers=lambda: in_force().handlers
     )
-    # connexion's whole default stack, then the direct call of our handlers at its centre.
-    app = AsyncApp(__name__, middlewares=[*ConnexionMiddleware.default_middlewares, dispatch], lifespan=lifespan)
+    # The request guard sits inside the error handling, so that what it refuses gets the API's error body, and
+    # before any routing; then connexion's whole stack (connexion_stack: two of its layers quicker on an API
+    # request), and the direct call of our handlers at its centre.
+    routes = RouteTable({**{api.prefix: api.spec for api in apis}, ADMIN_PREFIX: admin_spec()})
+    guard = functools.partial(RequestGuard, routes=routes)
+    app = AsyncApp(__name__, middlewares=sandbox_middlewares(before_docs=[guard], centre=dispatch), lifespan=lifespan)
     # Run once, at shut-down; an app never started (a test client without its context) closes when collected.
     # The admin API's calls run on threads of their own, few of them: each thread opens its own connection to the
     # store, with its own page cache, and memory must stay flat however many admin calls come.
@@ -130,12 +142,11 @@ def create_app(
             strict_validation=True,
             validate_responses=True,
             validator_map=validator_map(api.body_validator, memory, api.identity_fields),
-            security_map=security.connexion_security_map(service.security_map, _checks_in_force(live, api.name)),
+            security_map=security.connexion_security_map(service.security_map, _checks_in_force(in_force, api.name)),
             swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
         )
     add_admin_api(app, admin_handlers(admin, access or AdminAccess(None, required=False), apis, admin_threads), memory)
-    routes = RouteTable({**{api.prefix: api.spec for api in apis}, ADMIN_PREFIX: admin_spec()})
-    renderers = {api.prefix: _renderer_in_force(live, api.name) for api in apis}
+    renderers = {api.prefix: _renderer_in_force(in_force, api.name) for api in apis}
     cases = {api.prefix: api.error_case for api in apis}
     handle_error = ErrorBodies({**renderers, ADMIN_PREFIX: admin_problem}, routes, listed=list(renderers), cases=cases)
     # Starlette picks a handler by the exception's MRO, so connexion's own handlers must be replaced one by one.
@@ -143,49 +154,43 @@ def create_app(
         app.add_error_handler(exception_class, handle_error)
 
     # Outside connexion's error handling, outermost first: the access log sees every answer as the client got it;
-    # the journal sees the fault's answer (or none); a fault waits outside the admission line, holding no running
-    # slot; admission lets a bounded number of requests run and answers /healthz at once.
+    # the partner layer records the fault's answer (or none), and its faults wait outside the admission line,
+    # holding no running slot; admission lets a bounded number of requests run and answers /healthz at once.
     prefixes = {api.name: api.prefix for api in apis}
-    api_of = prefix_lookup(prefixes)
     app.add_middleware(RequestLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    app.add_middleware(
-        JournalMiddleware,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        record=journal.record,
-        api_of=api_of,
-        clock=clock,
-    )
-    app.add_middleware(
-        FaultMiddleware,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,
-        book=lambda: live.current().faults,
-        renderers={api.name: _fault_renderer(api, live) for api in apis},
+    faults = FaultActing(
+        renderers={api.name: _fault_renderer(api, in_force) for api in apis},
         targets={api.name: api.fault_target for api in apis},
         draw=state.draw,
-        api_of=api_of,
+    )
+    app.add_middleware(
+        PartnerLayer,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        state=live.current,
+        faults=faults,
+        record=journal.record,
+        api_of=prefix_lookup(prefixes),
+        clock=clock,
     )
     app.add_middleware(Admission, position=MiddlewarePosition.BEFORE_EXCEPTION, prefixes=prefixes)
-    app.add_middleware(AdminRootPath, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    # Inside the error handling, so that what it refuses gets the API's error body; before any routing.
-    app.add_middleware(RequestGuard, position=MiddlewarePosition.BEFORE_SWAGGER, routes=routes)
     return app
 
 
-def _checks_in_force(live: LiveState[Served], api: str) -> Callable[[], Mapping[str, CredentialCheck]]:
-    return lambda: live.current().services[api].security_map
+def _checks_in_force(in_force: Callable[[], Served], api: str) -> Callable[[], Mapping[str, CredentialCheck]]:
+    return lambda: in_force().services[api].security_map
 
 
-def _renderer_in_force(live: LiveState[Served], api: str) -> Renderer:
-    return lambda problem: live.current().services[api].render_error(problem)
+def _renderer_in_force(in_force: Callable[[], Served], api: str) -> Renderer:
+    return lambda problem: in_force().services[api].render_error(problem)
 
 
-def _fault_renderer(api: MockApi, live: LiveState[Served]) -> FaultRenderer:
+def _fault_renderer(api: MockApi, in_force: Callable[[], Served]) -> FaultRenderer:
     if api.render_fault is not None:
         return api.render_fault
 
     def render(status: int | None, code: str | None, message: str) -> tuple[int, Any, Mapping[str, str]]:
         # An API without a fault body of its own answers as it does for a failure of the sandbox.
-        return live.current().services[api.name].render_error(Problem(status or 500, "server", message))
+        return in_force().services[api.name].render_error(Problem(status or 500, "server", message))
 
     return render
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,12 @@ class Served:
     services: Mapping[str, Service]  # by API name
     handlers: Mapping[tuple[str, str], Handler]  # by (API prefix, operationId)
     faults: FaultBook
+
+
+# The generation a request is answered from. The sandbox's request layer pins it as the request arrives, so that
+# the request's credential check, handler, error body and fault all come from one generation, whatever admin change
+# lands meanwhile; and the generation is compared once per request, not once per part.
+IN_FORCE: ContextVar[Served | None] = ContextVar("mockserver.served", default=None)
 
 
 class ServedBuilder:

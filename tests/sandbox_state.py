@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from connexion import AsyncApp
+from starlette.types import ASGIApp
 from support import API_NAMES, fixture
 
 from mockserver import APIS, create_app
 from mockserver.admin.access import AdminAccess
 from mockserver.admin.operations import SandboxAdmin
-from mockserver.faults.model import FaultTarget
+from mockserver.faults.acting import FaultActing, Pause, wait_for_disconnect
+from mockserver.faults.book import FaultBook
+from mockserver.faults.model import FaultRenderer, FaultRule, FaultTarget
 from mockserver.fixtures import check_document as check_fixture_document
 from mockserver.journal.entry import RawExchange
-from mockserver.journal.exchange import Exchange
+from mockserver.journal.exchange import ApiOf, Exchange, prefix_lookup
+from mockserver.partner_layer import PartnerLayer
+from mockserver.served import Served
 from mockserver.state.sqlite_store import SqliteStateStore
 
 API_BY_NAME = {api.name: api for api in APIS}
@@ -53,7 +58,7 @@ def admin_app(store: SqliteStateStore, access: AdminAccess | None = None) -> Asy
 
 
 def raw(correlation: str = "run-1", *, status: int | None = 200, problems: Sequence[str] = ()) -> RawExchange:
-    """A Valkyrie balance request as the journal's layer hands it over, with this correlation id."""
+    """A Valkyrie balance request as the partner layer hands it to the journal, with this correlation id."""
     exchange = Exchange("valkyrie")
     exchange.reached("active", "active", "alice")
     for problem in problems:
@@ -70,4 +75,24 @@ def raw(correlation: str = "run-1", *, status: int | None = 200, problems: Seque
         status=status,
         operation="getBalance",
         exchange=exchange,
+    )
+
+
+def partner_layer(
+    app: ASGIApp,
+    rules: Sequence[FaultRule] = (),
+    *,
+    record: Callable[[RawExchange], None] = lambda raw: None,
+    renderers: Mapping[str, FaultRenderer] | None = None,
+    pause: Pause = wait_for_disconnect,
+    api_of: ApiOf | None = None,
+) -> PartnerLayer:
+    """The sandbox's request layer around ``app``, with these fault rules in force and no fixture data: draws are
+    always 0, and the APIs are served under /<API name>."""
+    return PartnerLayer(
+        app,
+        state=lambda: Served(0, {}, {}, {}, FaultBook(rules)),
+        faults=FaultActing(renderers=renderers or {}, targets=fault_targets(), draw=lambda counter: 0, pause=pause),
+        record=record,
+        api_of=api_of or prefix_lookup({api: f"/{api}" for api in API_NAMES}),
     )

@@ -9,12 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sandbox_state import fault_targets
+from sandbox_state import partner_layer
 from starlette.types import Receive, Scope, Send
 from support import serving_in_thread
 
-from mockserver.faults.book import FaultBook
-from mockserver.faults.middleware import FaultMiddleware
 from mockserver.http_protocol import ConnectionLimits, protocol_factory
 from mockserver.journal.exchange import exchange_in, prefix_lookup
 
@@ -42,14 +40,7 @@ def render(status: int | None, code: str | None, message: str) -> tuple[int, Any
 
 @pytest.fixture(scope="module")
 def address() -> Iterator[tuple[str, int]]:
-    app = FaultMiddleware(
-        balance,
-        book=FaultBook,
-        renderers={"valkyrie": render},
-        targets=fault_targets(),
-        draw=lambda counter: 0,
-        api_of=prefix_lookup({"valkyrie": "/valkyrie"}),
-    )
+    app = partner_layer(balance, renderers={"valkyrie": render}, api_of=prefix_lookup({"valkyrie": "/valkyrie"}))
     options = {"http": protocol_factory(ConnectionLimits()), "log_config": None, "lifespan": "off"}
     # log_config None: uvicorn's loggers then reach pytest's log capture.
     with serving_in_thread(app, **options) as url:

@@ -1,4 +1,4 @@
-"""The fault layer in process: what each fault sends and asks of the clock, after the app has returned."""
+"""Faults in the partner layer, in process: what each fault sends and asks of the clock, after the app returned."""
 
 from __future__ import annotations
 
@@ -9,20 +9,18 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sandbox_state import fault_targets
+from sandbox_state import partner_layer
 from starlette.testclient import TestClient
 from starlette.types import Message, Receive, Scope
-from support import API_NAMES, VALKYRIE_BALANCE, VIP_LOOKUP, valkyrie_headers, valkyrie_player, vip_headers
+from support import VALKYRIE_BALANCE, VIP_LOOKUP, valkyrie_headers, valkyrie_player, vip_headers
 
 from mockserver import create_app
-from mockserver.faults.book import FaultBook
-from mockserver.faults.middleware import FAULT_MESSAGE, TRICKLE_STEP_SECONDS, FaultMiddleware, wait_for_disconnect
+from mockserver.faults.acting import FAULT_MESSAGE, TRICKLE_STEP_SECONDS, wait_for_disconnect
 from mockserver.faults.model import MAX_HANG_MS, MAX_TRICKLE_SECONDS, Fault, FaultRule
 from mockserver.http_protocol import DROP_CONNECTION
-from mockserver.journal.exchange import exchange_in, prefix_lookup
+from mockserver.journal.exchange import exchange_in
 
 BODY = b'{"status": "OK", "balance": {"cashAmount": 1, "bonusAmount": 0, "promoAmount": 0}}\n'
-API_OF = prefix_lookup({"valkyrie": "/valkyrie", "vip-connect": "/vip-connect", "paytronix": "/paytronix"})
 
 
 class Pause:
@@ -77,19 +75,10 @@ def run(
     pause: Pause | None = None,
     path: str = "/valkyrie/players/p/balance",
 ) -> tuple[list[Message], dict[str, Any], list[str]]:
-    """Sends one request through the fault layer; returns the messages sent, the scope and the drops asked for."""
+    """Sends one request through the partner layer; returns the messages sent, the scope and the drops asked for."""
     sent: list[Message] = []
     drops: list[str] = []
-    book = FaultBook(rules or [])
-    layer = FaultMiddleware(
-        app or App(),
-        book=lambda: book,
-        renderers={"valkyrie": render},
-        targets=fault_targets(),
-        draw=lambda counter: 0,
-        api_of=API_OF,
-        pause=pause or Pause(),
-    )
+    layer = partner_layer(app or App(), rules or [], renderers={"valkyrie": render}, pause=pause or Pause())
     scope = _scope(path, prefer, lambda: drops.append("dropped"))
 
     async def receive() -> Message:
@@ -158,9 +147,7 @@ def test_a_drop_sends_nothing_and_closes_the_connection() -> None:
 
 def test_without_the_http_layers_hook_a_drop_sends_nothing_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
     sent: list[Message] = []
-    layer = FaultMiddleware(
-        App(), book=FaultBook, renderers={}, targets=fault_targets(), draw=lambda c: 0, api_of=API_OF, pause=Pause()
-    )
+    layer = partner_layer(App(), pause=Pause())
 
     async def send(message: Message) -> None:
         sent.append(message)
@@ -254,21 +241,13 @@ def test_waiting_ends_early_when_the_client_disconnects() -> None:
     assert asyncio.run(wait_for_disconnect(0.01, silent)) is False
 
 
-def test_around_the_mock_a_rule_acts_on_the_operation_connexion_routed_to() -> None:
-    rule = FaultRule("vip-down", "vip-connect", Fault("error", status=503), operation="accountLookup")
-    book = FaultBook([rule])
-    prefixes = {api: f"/{api}" for api in API_NAMES}
-    app = FaultMiddleware(
-        create_app(),
-        book=lambda: book,
-        renderers={api: render for api in API_NAMES},
-        targets=fault_targets(),
-        draw=lambda counter: 0,
-        api_of=prefix_lookup(prefixes),
-    )
-    with TestClient(app) as client:
+def test_in_the_mock_a_rule_acts_on_the_operation_connexion_routed_to() -> None:
+    # The layer sits outside connexion's stack; the operation a rule names is learned from connexion's routing.
+    rule = {"api": "vip-connect", "operation": "accountLookup", "fault": {"kind": "error", "status": 503}}
+    with TestClient(create_app()) as client:
+        assert client.put("/__admin/faults/vip-down", json=rule).status_code == 201
         lookup = client.post(VIP_LOOKUP, json={"VipAccountNumber": "7210988860"}, headers=vip_headers())
         alice = VALKYRIE_BALANCE.format(valkyrie_player("alice"))
         balance = client.get(alice, params={"provider": "evolution"}, headers=valkyrie_headers())
-    assert lookup.status_code == 503 and lookup.json()["error"]["message"] == FAULT_MESSAGE
+    assert lookup.status_code == 503 and lookup.json()["operatorDeclineDescription"] == FAULT_MESSAGE
     assert balance.status_code == 200

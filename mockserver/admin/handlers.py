@@ -13,7 +13,7 @@ from connexion.context import request
 from connexion.exceptions import BadRequestProblem
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope
 
 from balancekit.specs import load_spec, spec_path
 from mockserver import security
@@ -162,8 +162,8 @@ def _not_served(path: str, answered: Callable[[Callable[[], tuple[Any, int]]], A
 
 def add_admin_api(app: AsyncApp, handlers: Mapping[str, Handler], memory: ValidationMemory | None = None) -> None:
     """Serves the admin spec under ADMIN_PREFIX on ``app``, validated both ways like the APIs, with its Swagger UI
-    at ``/__admin/ui/``. The app's error handler renders its problems with :func:`admin_problem`, and
-    :class:`AdminRootPath` serves its root."""
+    at ``/__admin/ui/``. The app's error handler renders its problems with :func:`admin_problem`, and the
+    partner layer serves its root."""
     app.add_api(
         admin_spec(),
         base_path=ADMIN_PREFIX,
@@ -214,15 +214,3 @@ def _announces_body(scope: Scope) -> bool:
         if (name == b"content-length" and value.strip() != b"0") or name == b"transfer-encoding":
             return True
     return False
-
-
-class AdminRootPath:
-    """Serves ``GET /__admin`` as ``/__admin/``: the sandbox turns off Starlette's trailing-slash redirects."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == ADMIN_PREFIX:
-            scope = {**scope, "path": ADMIN_PREFIX + "/", "raw_path": (ADMIN_PREFIX + "/").encode()}
-        await self.app(scope, receive, send)

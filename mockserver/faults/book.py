@@ -96,6 +96,7 @@ class FaultBook:
         for rule in rules:
             by_api.setdefault(rule.api, []).append(rule)
         self._by_api = {api: sorted(api_rules, key=_specificity) for api, api_rules in by_api.items()}
+        self.apis = frozenset(self._by_api)  # the APIs some rule concerns: a request to another passes untouched
 
     @classmethod
     def from_state(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
-from connexion import context
 from starlette.types import Scope
 
 # The scope extension that carries a request's Exchange through connexion's layers to the handlers.
@@ -34,7 +34,7 @@ class Exchange:
     entities: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
     error_kind: str | None = None  # the kind of problem answered with an error body, when one was
-    fault: dict[str, Any] | None = None  # what the fault layer did, as the journal shows it
+    fault: dict[str, Any] | None = None  # the fault acted out, as the journal shows it
 
     def reached(self, case: str | None, *entities: str, forced: bool = False, documented: str | None = None) -> None:
         """The request reached the fixture case ``case`` (an entity's or an outcome's name) through the fixture
@@ -56,21 +56,27 @@ class Exchange:
         return not self.problems
 
 
+# The exchange of the request being answered, for its handler (see reached). A context variable rather than
+# connexion's request context, which costs a handler several calls to reach on every request.
+_ANSWERING: ContextVar[Exchange | None] = ContextVar("mockserver.exchange", default=None)
+
+
 def exchange_in(scope: Scope) -> Exchange | None:
-    """The request's exchange, if a journal or fault layer opened one."""
+    """The request's exchange, if the sandbox's request layer opened one."""
     extensions = scope.get("extensions")
     return extensions.get(EXCHANGE) if extensions else None
 
 
 def reached(case: str | None, *entities: str, forced: bool = False, documented: str | None = None) -> None:
     """For handlers: notes the case and entities the request being handled reached (see :meth:`Exchange.reached`)."""
-    exchange = exchange_in(context.scope)
+    exchange = _ANSWERING.get()
     if exchange is not None:
         exchange.reached(case, *entities, forced=forced, documented=documented)
 
 
-def open_exchange(scope: Scope, api_of: ApiOf) -> Exchange | None:
-    """The request's exchange, opened on first use; None for a request outside every API (health, admin, docs).
+def open_exchange(scope: Scope, api: str) -> tuple[Exchange, Token[Exchange | None]]:
+    """Opens the exchange of a request to ``api``, for the layers in the scope and for its handler in this context;
+    hand the token to :func:`close_exchange` once the request is answered.
 
     The extensions mapping is created here when missing, so that connexion's routing, which records the operation
     in the same mapping, shares it with the outer layers even if a layer between copies the scope.
@@ -78,13 +84,12 @@ def open_exchange(scope: Scope, api_of: ApiOf) -> Exchange | None:
     extensions = scope.get("extensions")
     if extensions is None:
         extensions = scope["extensions"] = {}
-    exchange: Exchange | None = extensions.get(EXCHANGE)
-    if exchange is None:
-        api = api_of(scope.get("path", ""))
-        if api is None:
-            return None
-        exchange = extensions[EXCHANGE] = Exchange(api)
-    return exchange
+    exchange = extensions[EXCHANGE] = Exchange(api)
+    return exchange, _ANSWERING.set(exchange)
+
+
+def close_exchange(token: Token[Exchange | None]) -> None:
+    _ANSWERING.reset(token)
 
 
 def operation_of(scope: Scope) -> str | None:

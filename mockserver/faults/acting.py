@@ -1,4 +1,4 @@
-"""The ASGI layer that acts out a request's fault: delayed, replaced, trickled or no answer at all."""
+"""How a request's fault is acted out: its answer delayed, replaced, trickled or not sent at all."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.faults.book import AppliedFault, Draw, FaultBook
+from mockserver.faults.book import AppliedFault, Draw
 from mockserver.faults.model import (
     MAX_HANG_MS,
     MAX_TRICKLE_SECONDS,
     FaultRenderer,
+    FaultRule,
     FaultTarget,
     InvalidFaultPreference,
     preferred_fault,
 )
 from mockserver.http_protocol import DROP_CONNECTION
-from mockserver.journal.exchange import ApiOf, Exchange, open_exchange, operation_of
+from mockserver.journal.exchange import Exchange
 
 logger = logging.getLogger("mockserver.faults")
 
@@ -41,76 +42,36 @@ async def wait_for_disconnect(seconds: float, receive: Receive) -> bool:
     return True
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
-class FaultMiddleware:
-    """Sits outside the app's admission line, so that a fault that waits holds no running slot.
-
-    A request's fault is chosen when its answer starts: routing has then named the operation and the handler the
-    fixture entities reached. Requests that no rule and no ``Prefer: fault=`` concern pass straight through.
-    """
+class FaultActing:
+    """What the sandbox's request layer (partner_layer.PartnerLayer) calls on to act out faults: it reads a
+    request's ``Prefer: fault=``, and once the app has answered (into messages held back), sends what the fault
+    makes of that answer."""
 
     def __init__(
         self,
-        app: ASGIApp,
         *,
-        book: Callable[[], FaultBook],
         renderers: Mapping[str, FaultRenderer],
         targets: Mapping[str, FaultTarget],
         draw: Draw,
-        api_of: ApiOf,
         pause: Pause = wait_for_disconnect,
     ) -> None:
-        self.app = app
-        self._book = book
         self._renderers = renderers
         self._targets = targets
-        self._draw = draw
-        self._api_of = api_of
+        self.draw = draw
         self._pause = pause
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        exchange = open_exchange(scope, self._api_of) if scope["type"] == "http" else None
-        if exchange is None:
-            await self.app(scope, receive, send)
-            return
-        api = exchange.api
-        prefer = _header(scope, b"prefer")
-        try:
-            # Most requests carry no Prefer header: they cost this layer a header scan and a look at the rules.
-            preferred = preferred_fault(prefer, api, self._targets.get(api)) if prefer is not None else None
-        except InvalidFaultPreference as problem:
-            await self._send_error(send, api, 400, None, str(problem.detail), {})
-            return
-        book = self._book()
-        if preferred is None and not book:
-            await self.app(scope, receive, send)
-            return
-        held: list[Message] = []
-        chosen: list[AppliedFault] = []
+    def preferred(self, prefer: str, api: str) -> FaultRule | None:
+        """The fault a request's Prefer header asks of ``api``, if any; raises InvalidFaultPreference."""
+        return preferred_fault(prefer, api, self._targets.get(api))
 
-        async def send_or_hold(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                applied = book.decide(api, operation_of(scope), exchange.entities, preferred, self._draw)
-                if applied is not None:
-                    chosen.append(applied)
-            if chosen:
-                held.append(message)
-            else:
-                await send(message)
+    async def refuse(self, send: Send, api: str, problem: InvalidFaultPreference) -> None:
+        """Answers a Prefer fault that cannot be acted out, in the API's error shape."""
+        await self._send_error(send, api, 400, None, str(problem.detail), {})
 
-        await self.app(scope, receive, send_or_hold)
-        if chosen:
-            await self._act(chosen[0], exchange, held, scope, receive, send)
-
-    async def _act(
+    async def act(
         self, applied: AppliedFault, exchange: Exchange, held: list[Message], scope: Scope, receive: Receive, send: Send
     ) -> None:
+        """Acts out ``applied`` on the answer ``held`` back, and notes it in the exchange for the journal."""
         exchange.fault = applied.describe()
         fault = applied.fault
         confirm = {"preference-applied": f"fault={fault.kind}"} if applied.rule.source == "prefer" else {}
