@@ -216,6 +216,30 @@ def start_mock(
     return mock
 
 
+def start_mocks(
+    args: argparse.Namespace,
+    logs: Path,
+    started: list[Managed],
+    requests: dict[str, BenchRequest],
+    bodies: dict[str, bytes],
+    baseline_tree: Path | None,
+    mock: Managed | None = None,
+) -> dict[str, Managed]:
+    """The mock targets asked for (``mock`` is started unless given), each checked to answer the mock's bodies."""
+    mocks = {"mock": mock or start_mock(logs, started, 1)}
+    wanted: list[tuple[str, int, Path | None]] = [("mock", 1, None), ("mock-workers", args.workers, None)]
+    if baseline_tree is not None:
+        wanted += [("baseline", 1, baseline_tree), ("baseline-workers", args.workers, baseline_tree)]
+    for name, workers, tree in wanted:
+        if name in args.targets and name not in mocks:
+            mocks[name] = start_mock(logs, started, workers, name=name, tree=tree)
+    for name, target in mocks.items():
+        for kind, request in requests.items():
+            if verify("mock", target.port, request) != bodies[kind]:
+                benchlib.fail(f"the {name} target's {kind} body differs from the mock's")
+    return mocks
+
+
 def export_baseline(revision: str, directory: Path) -> tuple[Path, str]:
     """The files of ``revision`` (``git archive``) in ``directory``, and the commit it names."""
     commit = subprocess.run(
@@ -574,6 +598,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=10, help="whole seconds of each measured wrk run (default 10)")
     parser.add_argument("--warmup", type=int, default=3, help="whole seconds of warm-up per target and request (3)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="start the mock targets afresh before each round after the first (and warm them up again)",
+    )
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument(
@@ -633,28 +662,17 @@ def main(argv: list[str] | None = None) -> int:
             print("bench: starting the targets", file=sys.stderr)
             mock = start_mock(logs, started, 1)
             bodies = {kind: verify("mock", mock.port, request) for kind, request in requests.items()}
-            servers: dict[str, dict[str, Managed]] = {"mock": dict.fromkeys(KINDS, mock)}
+            baseline_tree = None
+            if args.baseline is not None:
+                baseline_tree, commit = export_baseline(args.baseline, logs)
+                notes.append(f"baseline: the mock of {args.baseline} (commit {commit[:12]}), same requests")
             if "mock-workers" in args.targets:
-                # The same mock with --workers N, measured beside the one-worker figure in the same rounds.
-                workers_mock = start_mock(logs, started, args.workers, name="mock-workers")
-                for kind, request in requests.items():
-                    if verify("mock", workers_mock.port, request) != bodies[kind]:
-                        benchlib.fail(f"the {args.workers}-worker mock's {kind} body differs from the mock's")
-                servers["mock-workers"] = dict.fromkeys(KINDS, workers_mock)
                 notes.append(
                     f"mock-workers: `mockserver serve --workers {args.workers}`; its RSS is the sum of the "
                     f"supervisor and its {args.workers} workers"
                 )
-            if args.baseline is not None:
-                tree, commit = export_baseline(args.baseline, logs)
-                notes.append(f"baseline: the mock of {args.baseline} (commit {commit[:12]}), same requests")
-                for name, workers in (("baseline", 1), ("baseline-workers", args.workers)):
-                    if name in args.targets:
-                        baseline = start_mock(logs, started, workers, name=name, tree=tree)
-                        for kind, request in requests.items():
-                            if verify("mock", baseline.port, request) != bodies[kind]:
-                                benchlib.fail(f"the {name} mock's {kind} body differs from the mock's")
-                        servers[name] = dict.fromkeys(KINDS, baseline)
+            mocks = start_mocks(args, logs, started, requests, bodies, baseline_tree, mock)
+            servers: dict[str, dict[str, Managed]] = {name: dict.fromkeys(KINDS, m) for name, m in mocks.items()}
             if "bare" in args.targets:
                 bare = start_bare(logs, started, bodies)
                 for kind, request in requests.items():
@@ -688,6 +706,19 @@ def main(argv: list[str] | None = None) -> int:
 
             runs: dict[str, dict[str, list[dict[str, Any]]]] = {k: {t: [] for t in targets} for k in KINDS}
             for round_index in range(args.rounds):
+                if args.restart and round_index > 0:
+                    # New processes: each interpreter draws its own hash seed, and with it the layout of its dicts
+                    # and caches, which moves a Python server's speed by a few percent from one start to the next.
+                    print(f"bench: round {round_index + 1}: the mock targets started afresh", file=sys.stderr)
+                    for name in mocks:
+                        mocks[name].stop()
+                    mocks = start_mocks(args, logs, started, requests, bodies, baseline_tree)
+                    for name, restarted in mocks.items():
+                        servers[name] = dict.fromkeys(KINDS, restarted)
+                    for kind in KINDS:
+                        for name in mocks if args.warmup > 0 else ():
+                            run_wrk(wrk, url(name, kind), scripts[kind], args.warmup, args.connections, args.threads)
+                    mock = mocks["mock"]
                 order = targets[round_index % len(targets) :] + targets[: round_index % len(targets)]
                 for kind in KINDS:
                     for target in order:
@@ -757,6 +788,7 @@ def main(argv: list[str] | None = None) -> int:
             "duration_s": args.duration,
             "warmup_s": args.warmup,
             "rounds": args.rounds,
+            "restart": args.restart,
             "connections": args.connections,
             "threads": args.threads,
             "workers": args.workers,
