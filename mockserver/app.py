@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import gc
@@ -106,8 +107,13 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
-        yield
-        close()
+        # The journal is written on the serving loop (see JournalWriter).
+        watching = asyncio.create_task(journal.watch())
+        try:
+            yield
+        finally:
+            watching.cancel()
+            close()
 
     served = live.current()
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import jwt
 from support import fixture, valkyrie_headers, vip_token
 
 from mockserver import APIS
 from mockserver.journal.facts import MAX_HEADERS, MAX_VALUES, RequestFacts, credentials, withheld
-from mockserver.redaction import ECHO_LIMIT
+from mockserver.redaction import ECHO_LIMIT, cut
+from mockserver.state.store import CORRELATION_SLOT, journal_document
 
 # As the app makes its journal's facts: every API's identity fields withheld beside the secrets.
 request_facts = RequestFacts(frozenset().union(*(api.identity_fields for api in APIS)))
@@ -114,16 +116,22 @@ def test_an_entry_stays_small_whatever_the_request_held() -> None:
 
 
 def test_the_encoded_record_is_the_record_whatever_the_correlation_id() -> None:
-    # The encoded record is remembered with a placeholder for the correlation id: what comes out must be exactly
-    # the record of each request, for every id (long ones cut, quotes and non-ASCII escaped), and for requests
-    # with no or two such headers.
+    # The encoded record holds a slot for the correlation id, filled from the entry's own when the journal is read:
+    # what comes out must be exactly the record of each request, for every id (long ones cut, quotes and non-ASCII
+    # escaped, one that spells the slot's escape), and for requests with no or two such headers.
     facts = RequestFacts(frozenset().union(*(api.identity_fields for api in APIS)))
     path, query = "/valkyrie/players/p1/balance", b"provider=evolution"
+
+    def read_back(headers: list[tuple[bytes, bytes]], correlation_id: str | None) -> Any:
+        text = facts.encoded("GET", path, query, headers, b"")
+        return journal_document(0.0, 0.0, correlation_id, 1, '"api":"valkyrie"', text)["request"]
+
     ids = ["run-1", "run-2", 'a "quoted" id', "caf\xe9", "x" * (ECHO_LIMIT + 40), "\\u0000"]
     for correlation_id in ids:
         headers = _headers(**valkyrie_headers(**{"X-Correlation-ID": correlation_id}), host="127.0.0.1")
-        assert json.loads(facts.encoded("GET", path, query, headers, b"")) == facts("GET", path, query, headers, b"")
+        assert CORRELATION_SLOT in facts.encoded("GET", path, query, headers, b"")
+        assert read_back(headers, cut(correlation_id, ECHO_LIMIT)) == facts("GET", path, query, headers, b"")
     twice = [*_headers(x_correlation_id="one"), *_headers(x_correlation_id="two")]
     none = [(name, value) for name, value in _headers(**valkyrie_headers()) if name != b"x-correlation-id"]
-    for headers in (twice, none):
-        assert json.loads(facts.encoded("GET", path, query, headers, b"")) == facts("GET", path, query, headers, b"")
+    for headers, first in ((twice, "one"), (none, None)):
+        assert read_back(headers, first) == facts("GET", path, query, headers, b"")

@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import os
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from sandbox_state import bundled_documents, new_store
 
 from mockserver.state.shared_counter import SharedCounter
 from mockserver.state.sqlite_store import SqliteStateStore
-from mockserver.state.store import Draft, JournalQuery, JournalRow, UnstorableValueError
+from mockserver.state.store import CORRELATION_SLOT, Draft, JournalQuery, JournalRow, UnstorableValueError
 
 
 @pytest.fixture
@@ -25,8 +26,12 @@ def store(tmp_path: Path) -> Any:
 
 
 def _row(time: float, api: str = "valkyrie", *, correlation: str | None = None, conformed: bool = True) -> JournalRow:
-    entry = json.dumps({"time": time, "api": api, "correlation_id": correlation})
-    return JournalRow(time, api, "getBalance", correlation, conformed, entry)
+    outcome = json.dumps({"api": api, "conformed": conformed}, separators=(",", ":"))[1:-1]
+    return JournalRow(time, 0.001, api, "getBalance", correlation, conformed, 1, outcome, '{"method":"GET"}')
+
+
+def _seconds(entry: dict[str, Any]) -> float:
+    return datetime.fromisoformat(entry["time"]).timestamp()
 
 
 def test_a_seeded_store_serves_the_documents_at_generation_one(store: SqliteStateStore) -> None:
@@ -109,7 +114,7 @@ def test_draw_counters_count_from_zero_and_restart_by_prefix(store: SqliteStateS
 def test_the_journal_is_a_ring_of_its_capacity_with_numbers_never_reused(store: SqliteStateStore) -> None:
     store.append_journal([_row(float(t)) for t in range(8)])
     entries = store.query_journal(JournalQuery())
-    assert [entry["time"] for entry in entries] == [3.0, 4.0, 5.0, 6.0, 7.0]
+    assert [_seconds(entry) for entry in entries] == [3.0, 4.0, 5.0, 6.0, 7.0]
     assert [entry["seq"] for entry in entries] == [4, 5, 6, 7, 8]
     store.clear_journal()
     assert store.journal_status().size == 0
@@ -128,7 +133,7 @@ def test_journal_filters_combine_and_limit_keeps_the_latest(store: SqliteStateSt
     )
 
     def times(**filters: Any) -> list[float]:
-        return [entry["time"] for entry in store.query_journal(JournalQuery(**filters))]
+        return [_seconds(entry) for entry in store.query_journal(JournalQuery(**filters))]
 
     assert times(api="valkyrie") == [1.0, 3.0, 4.0]
     assert times(correlation_prefix="run-1") == [1.0, 2.0]
@@ -215,3 +220,53 @@ def test_a_change_in_another_process_moves_the_generation_seen_here(store: Sqlit
     assert process.exitcode == 0
     assert store.generation() == before + 1  # read from the shared counter, no query
     assert store.snapshot().documents["valkyrie"]["api_token"] == "from-another-process"
+
+
+def _parts(store: SqliteStateStore) -> int:
+    with store._db.transaction() as connection:
+        return int(connection.execute("SELECT COUNT(*) FROM journal_parts").fetchone()[0])
+
+
+def test_entries_share_their_parts_and_parts_no_entry_needs_go(tmp_path: Path) -> None:
+    store = new_store(tmp_path, capacity=8)
+    try:
+        store.append_journal([_row(float(t)) for t in range(8)])
+        assert _parts(store) == 2  # eight entries, one outcome and one request between them
+        other = [JournalRow(10.0 + t, 0.0, "paytronix", None, None, True, 2, f'"n":{t}', "{}") for t in range(8)]
+        store.append_journal(other)  # the ring wraps: the first eight go, and with them their parts
+        assert [entry["n"] for entry in store.query_journal(JournalQuery())] == list(range(8))
+        assert _parts(store) == 9
+        store.clear_journal()
+        assert _parts(store) == 0
+    finally:
+        store.close()
+
+
+def test_an_entry_gets_its_correlation_id_back_in_its_request(store: SqliteStateStore) -> None:
+    request = f'{{"headers":{{{CORRELATION_SLOT},"host":"h"}}}}'
+    store.append_journal([JournalRow(1.0, 0.5, "valkyrie", None, "run-7", True, 3, '"api":"valkyrie"', request)])
+    (entry,) = store.query_journal(JournalQuery())
+    assert entry["request"] == {"headers": {"x-correlation-id": "run-7", "host": "h"}}
+    assert (entry["correlation_id"], entry["duration_ms"], entry["worker"]) == ("run-7", 500.0, 3)
+    assert entry["time"] == "1970-01-01T00:00:01.000000Z"
+
+
+def test_a_journal_written_by_another_version_is_started_afresh(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    new_store(tmp_path).close()
+    path = tmp_path / "state.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP TABLE journal")
+        connection.execute("CREATE TABLE journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, time REAL, entry TEXT)")
+        connection.execute("INSERT INTO journal (time, entry) VALUES (1.0, '{}')")
+    with caplog.at_level("WARNING", logger="mockserver.state"):
+        reopened = SqliteStateStore(path)
+    try:
+        assert "another version" in caplog.text
+        assert reopened.journal_status().size == 0
+        assert reopened.snapshot().documents == bundled_documents()  # the rest of the state is kept
+        reopened.append_journal([_row(2.0)])
+        assert reopened.journal_status().size == 1
+    finally:
+        reopened.close()

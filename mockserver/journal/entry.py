@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mockserver.instants import rfc3339
 from mockserver.journal.exchange import Exchange
 from mockserver.journal.facts import CORRELATION_HEADER, RequestFacts, encode_compact
 from mockserver.redaction import ECHO_LIMIT, cut
@@ -51,24 +50,28 @@ class RawExchange:
 
 
 class EntryEncoder:
-    """Makes the redacted entry of a request, ready for the store. One per journal writer.
+    """Makes the redacted entry of a request, ready for the store, in the parts a store keeps (JournalRow). One per
+    journal writer.
 
-    It runs beside the requests being served, in the same interpreter, so the common entry is spliced from parts
-    made once: a client's repeated request (its record, see RequestFacts.encoded), the fields an answer shares with
-    the others of its kind (API, operation, case, status), and the current second of the time.
+    It runs on the serving loop, so the common entry is made of parts made once: a client's repeated request (its
+    record, see RequestFacts.encoded) and the members an answer shares with the others of its kind (API,
+    operation, case, status). The time, the duration and the X-Correlation-ID are kept apart, as numbers and a
+    column, and put in place when the journal is read.
     """
 
     def __init__(self, facts: RequestFacts | None = None) -> None:
         self._facts = facts or RequestFacts()
         self._worker = os.getpid()  # a system call each time: a writer lives and dies with its process
         self._outcome = functools.lru_cache(maxsize=256)(_encoded_outcome)
-        self._second, self._second_text = -1, ""
 
     def __call__(self, raw: RawExchange, size: int | None = None) -> JournalRow:
         """The entry of ``raw``; ``size``: its ``raw.size``, when the caller knows it already."""
         exchange = raw.exchange
-        correlation = next((value for name, value in raw.headers if name == CORRELATION_HEADER), None)
-        correlation_id = cut(correlation.decode("latin-1"), ECHO_LIMIT) if correlation is not None else None
+        correlation = None
+        for name, value in raw.headers:
+            if name == CORRELATION_HEADER:
+                correlation = cut(value.decode("latin-1"), ECHO_LIMIT)
+                break
         outcome = (
             exchange.api, raw.operation, exchange.case, exchange.forced, exchange.documented, raw.status,
             exchange.error_kind,
@@ -79,34 +82,14 @@ class EntryEncoder:
             outcome_text = _encoded_outcome(outcome, exchange.fault, exchange.problems)
         arguments = (raw.method, raw.path, raw.query_string, raw.headers, raw.body, raw.body_complete)
         request_size = raw.request_size if size is None else size - RAW_OVERHEAD
-        text = (
-            f'{{"time":"{self._time(raw.time)}Z","duration_ms":{round(raw.duration * 1000, 3)!r},'
-            f'"correlation_id":{"null" if correlation_id is None else encode_compact(correlation_id)},{outcome_text},'
-            f'"request":{self._facts.encoded(*arguments, request_size)},"worker":{self._worker}}}'
-        )
-        if len(text) > MAX_ENTRY_BYTES:
-            # Too large: built again as one document, whose largest parts give way.
-            entry = json.loads(text)
-            entry["request"] = self._facts(*arguments)
-            text = _bounded(entry)
+        request_text = self._facts.encoded(*arguments, request_size)
+        if len(outcome_text) + len(request_text) > MAX_ENTRY_BYTES:
+            # Too large: made again as one document, whose largest parts give way.
+            outcome_text, request_text = _bounded(json.loads(f"{{{outcome_text}}}"), self._facts(*arguments))
         return JournalRow(
-            time=raw.time,
-            api=exchange.api,
-            operation=raw.operation,
-            correlation_id=correlation_id,
-            conformed=exchange.conformed,
-            entry=text,
-        )
-
-    def _time(self, epoch: float) -> str:
-        """``rfc3339(epoch, microseconds=True)``, with the text of the current second made once."""
-        second = int(epoch)
-        micro = round((epoch - second) * 1_000_000)
-        if micro >= 1_000_000 or epoch < 0:
-            return rfc3339(epoch, microseconds=True).removesuffix("Z")
-        if second != self._second:
-            self._second, self._second_text = second, rfc3339(second).removesuffix("Z")
-        return f"{self._second_text}.{micro:06d}"
+            raw.time, raw.duration, exchange.api, raw.operation, correlation, exchange.conformed, self._worker,
+            outcome_text, request_text,
+        )  # fmt: skip
 
 
 def _encoded_outcome(
@@ -131,13 +114,14 @@ def _encoded_outcome(
     return encode_compact(members)[1:-1]
 
 
-def _bounded(entry: dict[str, Any]) -> str:
-    """The entry as JSON, at most about MAX_ENTRY_BYTES: the largest parts of the request give way first."""
-    text = encode_compact(entry)
-    request = entry["request"]
+def _bounded(outcome: dict[str, Any], request: dict[str, Any]) -> tuple[str, str]:
+    """The parts of an entry, at most about MAX_ENTRY_BYTES together: the largest parts of the request give way
+    first."""
+    outcome_text = encode_compact(outcome)[1:-1]
+    text = encode_compact(request)
     for part in ("body", "query", "headers", "credentials", "body_fields", "query_fields"):
-        if len(text) <= MAX_ENTRY_BYTES:
+        if len(outcome_text) + len(text) <= MAX_ENTRY_BYTES:
             break
         request[part] = {"omitted": f"the entry would be over {MAX_ENTRY_BYTES} bytes"}
-        text = encode_compact(entry)
-    return text
+        text = encode_compact(request)
+    return outcome_text, text

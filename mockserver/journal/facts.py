@@ -30,8 +30,7 @@ Sensitive = Callable[[object], bool]  # True for a field or header name whose va
 # The header whose value a remembered record leaves out, and what stands for it: a NUL byte, which no header value
 # the HTTP layer accepts can hold, so the placeholder's JSON member cannot come from a client.
 CORRELATION_HEADER = b"x-correlation-id"
-_PLACEHOLDER = b"\x00"
-_PLACEHOLDER_MEMBER = '"x-correlation-id":"\\u0000"'
+_PLACEHOLDER = b"\x00"  # encoded as CORRELATION_SLOT
 # The largest request (path, query, headers and body, in bytes) whose encoded record is remembered.
 MAX_REMEMBERED = 4096
 # One encoder for every record and entry of the journal: json.dumps with options builds a new one per call.
@@ -230,8 +229,9 @@ class RequestFacts:
         """The record of a request as JSON text. A client sends the same request again and again (the same
         credentials, path and body): each distinct small request is encoded once, which is most of an entry's cost.
         Only its ``X-Correlation-ID`` changes from one request to the next (Valkyrie's callers send a new one each
-        time): the record is remembered with a placeholder there, and the request's own value put in its place.
-        ``size``: the bytes of path, query, headers and body, when the caller knows them already.
+        time): a request with one has it as CORRELATION_SLOT in its record, which is then the same text, the same
+        object even, for every repeat; the entry holds the value apart (state.store.JournalRow). ``size``: the bytes
+        of path, query, headers and body, when the caller knows them already.
         """
         if size is None:
             size = len(path) + len(query_string) + len(body) + sum(len(n) + len(v) for n, v in headers)
@@ -242,9 +242,7 @@ class RequestFacts:
             return self._encoded((method, path, query_string, tuple(headers), body, body_complete))
         index = at[0]
         keyed = (*headers[:index], (CORRELATION_HEADER, _PLACEHOLDER), *headers[index + 1 :])
-        text = self._encoded((method, path, query_string, keyed, body, body_complete))
-        value = encode_compact(cut(headers[index][1].decode("latin-1")))
-        return text.replace(_PLACEHOLDER_MEMBER, f'"x-correlation-id":{value}', 1)
+        return self._encoded((method, path, query_string, keyed, body, body_complete))
 
     def _encode_uncached(self, key: tuple[str, str, bytes, tuple[tuple[bytes, bytes], ...], bytes, bool]) -> str:
         method, path, query_string, headers, body, body_complete = key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
@@ -19,6 +20,9 @@ FLUSH_EVERY_SECONDS = 0.1  # without a reader waiting, a request shows in the jo
 # every writer to acknowledge it before it reads anyway (a worker stuck or killed never does).
 WATCH_EVERY_SECONDS = 0.005
 SYNC_TIMEOUT_SECONDS = 2.0
+# While the serving loop writes the journal (JournalWriter.watch), the thread only looks every so often whether the
+# loop still does.
+IDLE_WAKE_SECONDS = 1.0
 BATCH_ENTRIES = 256  # entries per write transaction; this many waiting wake the writer early
 # What may wait for the writer, per process. Beyond, requests are answered as usual but not journaled, and the
 # loss is counted (GET /__admin shows it): memory stays flat under any load.
@@ -27,9 +31,16 @@ MAX_PENDING_BYTES = 8 * 1024 * 1024
 
 
 class JournalWriter:
-    """One per process: ``record`` is called on the request path and only appends to a bounded queue; a thread
-    redacts what waits and writes it to the store every FLUSH_EVERY_SECONDS, or sooner when a batch is full or a
-    reader asked for a flush (:meth:`sync`, in any process).
+    """One per process: ``record`` is called on the request path and only appends to a bounded queue; what waits is
+    redacted and written to the store every FLUSH_EVERY_SECONDS, or sooner when a batch is full or a reader asked
+    for a flush (:meth:`sync`, in any process).
+
+    Who writes: the serving event loop, through :meth:`watch`, which the app runs for as long as it serves. A thread
+    of the writer's own does it otherwise (an app called without its lifespan, a writer on its own), and idles while
+    a loop does. On a thread, every batch had the thread and the loop hand the interpreter lock back and forth:
+    thousands of context switches a second under load, and about a tenth of the mock's throughput. On the loop, a
+    batch of a few hundred entries holds it up for a millisecond or two every FLUSH_EVERY_SECONDS, and costs what
+    the writing costs.
 
     The request path takes no lock: its counters are written by it alone, and the writer's under the flush lock.
     """
@@ -63,6 +74,8 @@ class JournalWriter:
         self.written = self.written_bytes = 0  # written under the flush lock only
         self._lost = self._reported = 0  # entries that failed to be written; losses already counted in the store
         self._acknowledged = 0
+        self._last_flush = time.monotonic()
+        self._loop_writes = False
         self._thread: threading.Thread | None = None
         if start:
             self._acknowledged = store.flush_wanted()
@@ -80,33 +93,52 @@ class JournalWriter:
         self._pending.append((raw, size))
         self.recorded += 1
         self.enqueued_bytes += size
-        if waiting + 1 == self._batch:
+        if waiting + 1 == self._batch and not self._loop_writes:
             self._wake.set()
 
     @property
     def pending(self) -> int:
         return len(self._pending)
 
-    def _run(self) -> None:
-        last_flush = time.monotonic()
-        while not self._stopping:
-            woken = self._wake.wait(self._watch_every)
-            self._wake.clear()
-            try:
-                ticket = self._store.flush_wanted()
-                if ticket > self._acknowledged:
-                    self._flush_and_acknowledge(ticket)
-                elif woken or time.monotonic() - last_flush >= self._flush_every:
-                    self.flush()
-                else:
-                    continue
-            except Exception:  # the store failed (a full disk, say): keep serving, try again on the next round
-                logger.exception("the journal writer could not reach the store")
-            last_flush = time.monotonic()
+    async def watch(self) -> None:
+        """Writes the journal on the running event loop until cancelled: every WATCH_EVERY_SECONDS, what is due (a
+        reader's flush ticket to answer, a full batch, entries that waited FLUSH_EVERY_SECONDS). Looking costs a
+        load from shared memory."""
+        self._loop_writes = True
+        try:
+            while True:
+                await asyncio.sleep(self._watch_every)
+                self._write_due(woken=False, wait_for_lock=False)
+        finally:
+            self._loop_writes = False
+            self._wake.set()  # the thread takes over
 
-    def _flush_and_acknowledge(self, ticket: int) -> None:
+    def _run(self) -> None:
+        while not self._stopping:
+            woken = self._wake.wait(IDLE_WAKE_SECONDS if self._loop_writes else self._watch_every)
+            self._wake.clear()
+            if not self._loop_writes:
+                self._write_due(woken=woken, wait_for_lock=True)
+
+    def _write_due(self, *, woken: bool, wait_for_lock: bool) -> None:
+        """Writes what is due; ``woken``: a full batch woke the thread. Without ``wait_for_lock``, does nothing while
+        another thread is writing (a reader's :meth:`sync`, which writes everything anyway)."""
+        try:
+            ticket = self._store.flush_wanted()
+            if ticket > self._acknowledged:
+                self._flush_and_acknowledge(ticket, wait_for_lock)
+            elif woken or len(self._pending) >= self._batch or time.monotonic() - self._last_flush >= self._flush_every:
+                self.flush(wait_for_lock)
+            else:
+                return
+        except Exception:  # the store failed (a full disk, say): keep serving, try again on the next round
+            logger.exception("the journal writer could not reach the store")
+        self._last_flush = time.monotonic()
+
+    def _flush_and_acknowledge(self, ticket: int, wait_for_lock: bool = True) -> None:
         # The ticket was read before the flush: whatever was recorded before the reader asked is written by now.
-        self.flush()
+        if not self.flush(wait_for_lock):
+            return  # another thread is writing; the next look acknowledges
         self._store.acknowledge_flush(self.name, ticket)
         self._acknowledged = max(self._acknowledged, ticket)
 
@@ -131,9 +163,12 @@ class JournalWriter:
                 return behind
             time.sleep(self._watch_every)
 
-    def flush(self) -> None:
-        """Write everything queued so far."""
-        with self._flush_lock:
+    def flush(self, wait_for_lock: bool = True) -> bool:
+        """Write everything queued so far; without ``wait_for_lock``, only if no other thread is writing. True when
+        it wrote."""
+        if not self._flush_lock.acquire(blocking=wait_for_lock):
+            return False
+        try:
             while True:
                 batch = [self._pending.popleft() for _ in range(min(self._batch, len(self._pending)))]
                 rows = []
@@ -155,7 +190,9 @@ class JournalWriter:
                 self.written += len(batch)
                 self.written_bytes += sum(size for _, size in batch)
                 if not self._pending:
-                    return
+                    return True
+        finally:
+            self._flush_lock.release()
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what waits, stop the thread and leave the store's list of writers."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,7 +25,16 @@ class SqliteConnections:
     last commit and never wait for a writer; writers wait for each other up to BUSY_TIMEOUT_MS.
     """
 
-    def __init__(self, path: Path, schema: str, *, durable: bool = True) -> None:
+    def __init__(
+        self,
+        path: Path,
+        schema: str,
+        *,
+        durable: bool = True,
+        prepare: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
+        """``prepare`` runs first, in the transaction that creates the ``schema``'s missing tables: for a file of
+        another version, say."""
         self.path = path
         self._durable = durable
         self._local = threading.local()
@@ -34,6 +43,8 @@ class SqliteConnections:
         connection = self.connection()
         connection.execute("PRAGMA journal_mode=WAL")  # persistent: recorded in the file
         with self.transaction(immediate=True):
+            if prepare is not None:
+                prepare(connection)
             # One statement at a time: executescript would commit the transaction first.
             for statement in schema.split(";"):
                 if statement.strip():

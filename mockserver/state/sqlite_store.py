@@ -58,7 +58,10 @@ class SqliteStateStore:
         # The generation is read on every request's path: the counter's own read, with no call around it.
         self.generation: Callable[[], int] = self._counter.read
         self._flushes = SharedCounter(self.path.with_name(self.path.name + ".flush"))
-        self._db = SqliteConnections(self.path, _SCHEMA + sqlite_journal.SCHEMA, durable=not temporary)
+        self._db = SqliteConnections(
+            self.path, _SCHEMA + sqlite_journal.SCHEMA, durable=not temporary, prepare=sqlite_journal.prepare
+        )
+        self._part_keys = sqlite_journal.PartKeys()
         self._owned_directory: Path | None = None
         self._closed = False
 
@@ -177,7 +180,7 @@ class SqliteStateStore:
 
     def append_journal(self, rows: Sequence[JournalRow], dropped: int = 0) -> None:
         with self._db.transaction(immediate=True) as connection:
-            sqlite_journal.append(connection, rows, dropped, self.journal_capacity)
+            sqlite_journal.append(connection, rows, dropped, self.journal_capacity, self._part_keys)
 
     def query_journal(self, query: JournalQuery) -> list[dict[str, Any]]:
         with self._db.transaction() as connection:
@@ -185,7 +188,7 @@ class SqliteStateStore:
 
     def clear_journal(self) -> None:
         with self._db.transaction(immediate=True) as connection:
-            connection.execute("DELETE FROM journal")
+            sqlite_journal.clear(connection)
 
     def journal_status(self) -> JournalStatus:
         with self._db.transaction() as connection:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from mockserver.instants import rfc3339
+
 T = TypeVar("T")
 
 Document = dict[str, Any]
@@ -53,16 +55,55 @@ class Draft:
         self.restarted_counters.add(prefix)
 
 
+# In a journal entry's ``request`` part, the member that stands for the request's X-Correlation-ID header: a client
+# sends a new id with every request, and with the id held apart the part is the same text for every repeat of a
+# request. (A NUL, which no HTTP header can hold.)
+CORRELATION_SLOT = '"x-correlation-id":"\\u0000"'
+
+
 @dataclass(frozen=True)
 class JournalRow:
-    """One journal entry as the store keeps it: the columns filters use, and the entry itself (redacted JSON)."""
+    """One journal entry as the store keeps it: the columns filters use, and the entry's redacted JSON in two parts
+    that many entries share, which a store may keep once each: ``outcome``, the members saying what became of the
+    request (no braces), and ``request``, its record (an object), in which CORRELATION_SLOT, if there, stands for
+    the ``correlation_id``."""
 
-    time: float  # seconds since the epoch
+    time: float  # seconds since the epoch, when the request arrived
+    duration: float  # seconds until its answer ended
     api: str
     operation: str | None
     correlation_id: str | None
     conformed: bool
-    entry: str
+    worker: int  # the process that answered it
+    outcome: str
+    request: str
+
+    def document(self) -> dict[str, Any]:
+        """The entry, as the journal shows it."""
+        return journal_document(
+            self.time, self.duration, self.correlation_id, self.worker, self.outcome, self.request
+        )  # fmt: skip
+
+    @property
+    def entry(self) -> str:
+        """The entry as compact JSON."""
+        return json.dumps(self.document(), separators=(",", ":"))
+
+
+def journal_document(
+    time: float, duration: float, correlation_id: str | None, worker: int, outcome: str, request: str
+) -> dict[str, Any]:
+    """A journal entry put together from its stored parts."""
+    if CORRELATION_SLOT in request:
+        request = request.replace(CORRELATION_SLOT, f'"x-correlation-id":{json.dumps(correlation_id)}', 1)
+    return {
+        "time": rfc3339(time, microseconds=True),
+        "duration_ms": round(duration * 1000, 3),
+        "correlation_id": correlation_id,
+        **json.loads(f"{{{outcome}}}"),
+        "request": json.loads(request),
+        "worker": worker,
+    }
 
 
 @dataclass(frozen=True)
