@@ -6,6 +6,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -291,3 +292,39 @@ def test_a_read_waits_for_a_silent_writer_only_as_long_as_its_bound(store: Count
         assert reader.sync(timeout=0.05) == ["a-worker-that-never-answers"]
     finally:
         reader.close()
+
+
+def test_a_serving_loop_writes_the_journal_and_the_thread_takes_over_after_it(
+    store: CountingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writers: list[int] = []  # the thread of each write
+    append = store.append_journal
+
+    def noting_the_thread(rows: Sequence[JournalRow], dropped: int = 0) -> None:
+        writers.append(threading.get_ident())
+        append(rows, dropped)
+
+    monkeypatch.setattr(store, "append_journal", noting_the_thread)
+    writer = JournalWriter(store, flush_every=0.01)
+
+    async def serve_a_while() -> int:
+        watching = asyncio.create_task(writer.watch())
+        await asyncio.sleep(0.05)
+        for _ in range(10):
+            writer.record(raw())
+        deadline = time.monotonic() + HANG
+        while store.journal_status().size < 10 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)  # written while this loop runs, with no reader asking
+        watching.cancel()
+        return threading.get_ident()
+
+    try:
+        loop_thread = asyncio.run(serve_a_while())
+        assert store.journal_status().size == 10 and writers and set(writers) == {loop_thread}
+        writer.record(raw())  # no loop writes any more: the writer's own thread does
+        deadline = time.monotonic() + HANG
+        while store.journal_status().size < 11 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert store.journal_status().size == 11 and writers[-1] != loop_thread
+    finally:
+        writer.close()

@@ -38,9 +38,9 @@ class JournalWriter:
     Who writes: the serving event loop, through :meth:`watch`, which the app runs for as long as it serves. A thread
     of the writer's own does it otherwise (an app called without its lifespan, a writer on its own), and idles while
     a loop does. On a thread, every batch had the thread and the loop hand the interpreter lock back and forth:
-    thousands of context switches a second under load, and about a tenth of the mock's throughput. On the loop, a
-    batch of a few hundred entries holds it up for a millisecond or two every FLUSH_EVERY_SECONDS, and costs what
-    the writing costs.
+    thousands of context switches a second under load (bench/README.md, the journal's cost). On the loop, a
+    batch of a few hundred entries holds it up for a millisecond or two every FLUSH_EVERY_SECONDS (longer only
+    while another worker's write holds the state file, which is as short), and costs what the writing costs.
 
     The request path takes no lock: its counters are written by it alone, and the writer's under the flush lock.
     """
