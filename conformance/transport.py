@@ -164,6 +164,8 @@ class Client:
                 f"cannot connect to {request.url.scheme}://{request.url.netloc.decode()}: {_connect_problem(exc)}"
             ) from None
         except (httpx.RemoteProtocolError, DecodingError) as exc:
+            if _closed_unanswered(exc):
+                raise TransportError(f"the connection broke ({method} {request.url}): {exc}") from None
             raise TransportError(f"the answer is not valid HTTP ({method} {request.url}): {exc}") from None
         except (httpx.ReadError, httpx.WriteError, httpx.NetworkError) as exc:
             raise TransportError(
@@ -205,3 +207,10 @@ def _decoded(response: httpx.Response, deadline: float) -> Iterator[bytes]:
         if time.monotonic() > deadline:
             raise httpx.ReadTimeout("the body kept arriving past the deadline")
     yield from decoder.flush()
+
+
+def _closed_unanswered(exc: Exception) -> bool:
+    """True for httpx's protocol error for a connection closed before any byte of an answer: no answer at all,
+    like a reset (which the kernel reports as either, depending on when it lands), rather than an answer that is
+    not HTTP."""
+    return isinstance(exc, httpx.RemoteProtocolError) and "without sending a response" in str(exc)

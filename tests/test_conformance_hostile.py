@@ -3,8 +3,9 @@
 Each case is a small raw-socket server (threads on 127.0.0.1, a free port, stopped at the end of the test) that
 the three base URLs of a profile point at. The CLI runs as a subprocess with ``--timeout 1 --budget 40``:
 
-- no HTTP answer at all (hang, reset, garbage, a dribbling body, nothing listening) is no verdict: exit 2, after
-  one request per API: a system that never answered is down at once, and no request waits past its timeout;
+- no HTTP answer at all (hang, reset, a close without answer, garbage, a dribbling body, nothing listening) is no
+  verdict: exit 2, after one request per API: a system that never answered is down at once, and no request waits
+  past its timeout;
 - answers that are HTTP but not what the specs document (an HTML page, a huge or endless JSON-looking body) are
   a verdict: the system fails, exit 1, each body read no further than the cap.
 
@@ -56,6 +57,11 @@ def hang(connection: socket.socket, stopping: threading.Event) -> None:
 def reset(connection: socket.socket, stopping: threading.Event) -> None:
     """Close at once with a TCP reset: SO_LINGER on with a zero timeout makes close() send RST, not FIN."""
     connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def close(connection: socket.socket, stopping: threading.Event) -> None:
+    """Read the request, then close the connection without a byte of answer."""
+    read_request(connection, stopping)
 
 
 def garbage(connection: socket.socket, stopping: threading.Event) -> None:
@@ -131,6 +137,7 @@ FAILED = ("Verdict: FAILED",)
 CASES = {
     "hang": Case(hang, 2, (*NO_VERDICT, "no answer within 1 s")),
     "reset": Case(reset, 2, (*NO_VERDICT, "the connection broke")),
+    "close": Case(close, 2, (*NO_VERDICT, "the connection broke")),
     "garbage": Case(garbage, 2, (*NO_VERDICT, "the answer is not valid HTTP")),
     "html": Case(html, 1, (*FAILED, "200 text/html")),
     "huge-body": Case(huge_body, 1, (*FAILED, "body over 1048576 bytes, not read to the end")),
