@@ -513,6 +513,15 @@ def ratio(a: float, b: float) -> float | None:
     return round(a / b, 3) if b else None
 
 
+def paired_ratio(mine: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> float | None:
+    """The median over rounds of each round's req/s ratio. Within a round the two targets ran one after the other,
+    seconds apart, so a round's ratio holds less of the machine's drift than a ratio of medians taken over
+    minutes."""
+    by_round = {run["round"]: run["rps"] for run in theirs}
+    ratios = [run["rps"] / by_round[run["round"]] for run in mine if by_round.get(run["round"])]
+    return round(float(statistics.median(ratios)), 3) if ratios else None
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Report
 
@@ -539,11 +548,15 @@ def report(results: dict[str, Any]) -> str:
             )
     if results["ratios"]:
         out.append("\n## Ratios (same run; req/s ratio > 1 means the mock is faster, latency ratio > 1 slower)\n")
-        out.append("| request | comparison | req/s ratio | p50 ratio | p99 ratio |")
-        out.append("|---|---|---:|---:|---:|")
+        out.append("| request | comparison | req/s ratio | req/s ratio, paired | p50 ratio | p99 ratio |")
+        out.append("|---|---|---:|---:|---:|---:|")
         for kind in KINDS:
             for name, values in results["ratios"][kind].items():
-                out.append(f"| {kind} | {name} | {values['rps']} | {values['p50_ms']} | {values['p99_ms']} |")
+                out.append(
+                    f"| {kind} | {name} | {values['rps']} | {values['rps_paired']} | {values['p50_ms']} | "
+                    f"{values['p99_ms']} |"
+                )
+        out.append("\nreq/s ratio: of the medians over rounds; paired: the median over rounds of each round's ratio.")
     startup = results.get("startup")
     if startup:
         out.append(f"\n## Mock start-up ({startup['runs']} spawns of `mockserver serve`, process start to answer)\n")
@@ -746,7 +759,8 @@ def main(argv: list[str] | None = None) -> int:
                         if other in targets:
                             mine, theirs = summary[kind][mine_name], summary[kind][other]
                             ratios[kind][f"{mine_name}/{other}"] = {
-                                key: ratio(mine[key], theirs[key]) for key in ("rps", "p50_ms", "p99_ms")
+                                **{key: ratio(mine[key], theirs[key]) for key in ("rps", "p50_ms", "p99_ms")},
+                                "rps_paired": paired_ratio(runs[kind][mine_name], runs[kind][other]),
                             }
             for target in targets:
                 if target != "mock":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import os
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -20,7 +19,7 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
 from balancekit.clock import Clock, wall_clock
-from mockserver import security
+from mockserver import collector, security
 from mockserver.admin.access import AdminAccess
 from mockserver.admin.handlers import add_admin_api, admin_handlers, admin_problem, admin_spec
 from mockserver.admin.location import ADMIN_PREFIX, ADMIN_TOKEN_ENV
@@ -76,7 +75,7 @@ def app_for_worker() -> AsyncApp:
     state = SqliteStateStore(os.environ[STATE_ENV], journal_capacity=int(os.environ[JOURNAL_SIZE_ENV]))
     access = AdminAccess(os.environ.get(ADMIN_TOKEN_ENV) or None, required=os.environ[ADMIN_REQUIRED_ENV] == "1")
     app = create_app(state=state, access=access)
-    gc.freeze()  # as `mockserver serve` does for its one process: see cli.py
+    collector.settle()  # as `mockserver serve` does for its one process
     return app
 
 

@@ -4,7 +4,6 @@ several."""
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import resource
 import socket
@@ -16,6 +15,7 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from mockserver import collector
 from mockserver.admin.access import AdminAccess
 from mockserver.admin.location import ADMIN_PREFIX, ADMIN_TOKEN_ENV
 from mockserver.apis import APIS
@@ -219,9 +219,7 @@ class _AnnouncingServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
-        # The app's objects (specs, fixtures, connexion's stack) live as long as the process: freezing them keeps
-        # the collector's full passes, and the latency spikes they cause, to what requests allocate.
-        gc.freeze()
+        collector.settle()
         if self.started:
             print(self._announcement, file=sys.stderr, flush=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from mockserver.instants import rfc3339
 
@@ -61,12 +61,14 @@ class Draft:
 CORRELATION_SLOT = '"x-correlation-id":"\\u0000"'
 
 
-@dataclass(frozen=True)
-class JournalRow:
+class JournalRow(NamedTuple):
     """One journal entry as the store keeps it: the columns filters use, and the entry's redacted JSON in two parts
     that many entries share, which a store may keep once each: ``outcome``, the members saying what became of the
     request (no braces), and ``request``, its record (an object), in which CORRELATION_SLOT, if there, stands for
-    the ``correlation_id``."""
+    the ``correlation_id``.
+
+    A named tuple: a writer makes one for every request, and a tuple is made in a fraction of the time a frozen
+    dataclass's nine attribute assignments take."""
 
     time: float  # seconds since the epoch, when the request arrived
     duration: float  # seconds until its answer ended
