@@ -112,8 +112,8 @@ def test_error_delay_and_trickle_answers_arrive_whole(address: tuple[str, int]) 
 
 def test_answered_requests_leave_no_reference_cycles(address: tuple[str, int]) -> None:
     """What a request's answering made is freed when it ends, not left to the cyclic garbage collector: the scope's
-    drop callable once held the request's cycle, which holds the scope, and under load the collector then ran four
-    times as often, each time over every request under way (bench/README.md, the journal's cost)."""
+    drop callable once held the request's cycle, which holds the scope, and under load the collector's slower
+    passes then freed about 12 objects a request (bench/README.md, the journal's cost, third pass)."""
     requests = 20
     request = b"GET /valkyrie/players/p/balance HTTP/1.1\r\nHost: sandbox\r\n\r\n"
     with socket.create_connection(address, timeout=HANG) as sock:
