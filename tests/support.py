@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import importlib
 import os
 import re
 import socket
@@ -16,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -25,6 +27,18 @@ import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def bench_module(name: str) -> ModuleType:
+    """A script of bench/ imported as a module (bench/ is not a package; its scripts import each other by name)."""
+    bench = str(REPO / "bench")
+    sys.path.insert(0, bench)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(bench)
+
+
 SPECS = REPO / "specs"
 FIXTURES = REPO / "fixtures"
 

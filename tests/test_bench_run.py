@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from types import ModuleType
 
 import pytest
-from support import REPO
-
-BENCH = REPO / "bench"
+from support import bench_module
 
 
 @pytest.fixture(scope="module")
 def run() -> ModuleType:
-    sys.path.insert(0, str(BENCH))
-    try:
-        return importlib.import_module("run")
-    finally:
-        sys.path.remove(str(BENCH))
+    return bench_module("run")
 
 
 def _runs(*rps: float) -> list[dict[str, float]]:

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-from support import REPO
-
-BENCH = REPO / "bench"
-
-
-def _bench_module(name: str) -> ModuleType:
-    sys.path.insert(0, str(BENCH))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(BENCH))
+from support import REPO, bench_module
 
 
 @pytest.mark.slow
 def test_a_short_soak_with_admin_changes_and_faults_passes_against_two_workers(tmp_path: Path) -> None:
     out = tmp_path / "soak.json"
     command = [
-        sys.executable, str(BENCH / "soak.py"), "--seconds", "3", "--warmup", "1", "--connections", "4",
+        sys.executable, str(REPO / "bench" / "soak.py"), "--seconds", "3", "--warmup", "1", "--connections", "4",
         "--hostile-connections", "0", "--admin-changes", "20", "--workers", "2", "--journal-size", "300",
         # The bounds on time and memory are the long soak's; a few seconds on a shared machine say nothing of them.
         "--max-healthz-p99", "100000", "--max-rss-growth", "1000", "--out", str(out),
@@ -56,8 +44,8 @@ def _answer(partner: Any, status: int | None, body: Any) -> Any:
 
 
 def test_the_partner_mixs_judges_refuse_what_the_mock_must_not_answer() -> None:
-    partner = _bench_module("partner")
-    expected = _bench_module("expected")
+    partner = bench_module("partner")
+    expected = bench_module("expected")
     ok = {"status": "OK", "balance": {"cashAmount": 101, "bonusAmount": 0, "promoAmount": 0}}
     check = partner.balance_ok(101)
     assert partner.judge(_answer(partner, 200, ok), 200, check) is None
@@ -84,7 +72,7 @@ def test_the_partner_mixs_judges_refuse_what_the_mock_must_not_answer() -> None:
 
 
 def test_the_soaks_fault_cases_are_judged_on_their_header_and_their_delay() -> None:
-    soak = _bench_module("soak")
+    soak = bench_module("soak")
     cases = {case.name: case for case in soak.build_cases()}
     assert len(cases) == len(soak.build_cases(faults=False)) + 5
     delay = cases["valkyrie fault=delay 20 ms (Prefer)"]

@@ -14,6 +14,7 @@ from mockserver import collector
 @pytest.fixture
 def restored() -> Iterator[None]:
     threshold = gc.get_threshold()
+    gc.unfreeze()
     try:
         yield
     finally:
@@ -23,7 +24,7 @@ def restored() -> Iterator[None]:
 
 def test_settling_freezes_what_was_built_and_raises_the_young_threshold(restored: None) -> None:
     _, middle, old = gc.get_threshold()
-    built: list[list[int]] = [[] for _ in range(100)]
+    assert gc.get_freeze_count() == 0
     collector.settle()
     assert gc.get_threshold() == (collector.YOUNG_THRESHOLD, middle, old)
-    assert gc.get_freeze_count() >= len(built)
+    assert gc.get_freeze_count() > 0  # every object alive at the call, the app's among them
