@@ -6,13 +6,23 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from connexion.middleware.request_validation import RequestValidationMiddleware, RequestValidationOperation
+from connexion.middleware.response_validation import ResponseValidationMiddleware, ResponseValidationOperation
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 from support import API_NAMES
 
 from mockserver import create_app
 from mockserver.admin.location import ADMIN_PREFIX
-from mockserver.connexion_stack import AdminRoutesLast, DocsOnTheirPaths, may_be_documentation
+from mockserver.connexion_stack import (
+    AdminRoutesLast,
+    DocsOnTheirPaths,
+    QuickRequestValidation,
+    QuickResponseValidation,
+    may_be_documentation,
+)
 
 PREFIXES = [*(f"/{api}" for api in API_NAMES), ADMIN_PREFIX]
 
@@ -79,3 +89,61 @@ def test_the_admin_api_is_routed_after_the_apis_in_their_order(built: tuple[Test
     _, layers = built
     mounts = [route.path for route in _layer(layers, AdminRoutesLast).router.routes]
     assert mounts == [*sorted(f"/{api}" for api in API_NAMES), ADMIN_PREFIX]
+
+
+def test_validation_runs_in_the_quick_layers_in_connexions_places(built: tuple[TestClient, list[Any]]) -> None:
+    _, layers = built
+    kinds = [type(layer) for layer in layers]
+    assert RequestValidationMiddleware not in kinds and ResponseValidationMiddleware not in kinds
+    assert kinds.index(QuickRequestValidation) < kinds.index(QuickResponseValidation)
+    for layer in (_layer(layers, QuickRequestValidation), _layer(layers, QuickResponseValidation)):
+        operations = [
+            operation for api in layer.apis.values() for each in api for operation in each.operations.values()
+        ]
+        assert operations and all(
+            type(operation).__module__ == "mockserver.connexion_stack" for operation in operations
+        )
+
+
+class _Operation:
+    """What connexion's content-type extraction reads of an operation: the media types it takes and gives."""
+
+    def __init__(self, media: list[str]) -> None:
+        self.consumes = self.produces = media
+
+
+_NAMES = st.sampled_from([b"content-type", b"Content-Type", b"CONTENT-TYPE", b"content-length", b"x-content-type"])
+_VALUES = st.one_of(
+    st.sampled_from([b"", b"application/json", b"text/plain; charset=latin-1", b"a/b;charset=x;q=1", b";charset="]),
+    st.binary(max_size=24),
+)
+
+
+@given(
+    headers=st.lists(st.tuples(_NAMES, _VALUES), max_size=4),
+    media=st.sampled_from([[], ["application/json"], ["text/plain", "application/json"]]),
+)
+def test_the_quick_layers_read_a_content_type_as_connexion_does(
+    headers: list[tuple[bytes, bytes]], media: list[str]
+) -> None:
+    # The operation classes the quick layers make, against connexion's own, on any header list.
+    request = _layer_operation(QuickRequestValidation)
+    response = _layer_operation(QuickResponseValidation)
+    for quick, theirs in ((request, RequestValidationOperation), (response, ResponseValidationOperation)):
+        expected = theirs(None, operation=_Operation(media)).extract_content_type(headers)
+        assert quick(None, operation=_Operation(media)).extract_content_type(headers) == expected
+
+
+def _layer_operation(layer: type) -> Any:
+    """The operation class a quick layer's API makes (it names it in make_operation)."""
+    made = layer.api_cls.make_operation(_Maker(), _Operation([]))  # type: ignore[attr-defined]
+    return type(made)
+
+
+class _Maker:
+    """Just what make_operation reads of its API."""
+
+    next_app = None
+    strict_validation = True
+    validator_map = None
+    validate_responses = True
