@@ -7,6 +7,7 @@ import contextlib
 import importlib.util
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -47,6 +48,30 @@ def ensure_venv_python() -> None:
         f"missing Python packages {missing}; create the dev virtualenv first: python3.11 -m venv .venv && "
         ".venv/bin/pip install -e ."
     )
+
+
+def ensure_debian_tool(command: str, package: str | None = None) -> str:
+    """The path of ``command``; installs its Debian package (``command`` by default) first when it is missing and
+    this is root, and stops with a message otherwise."""
+    package = package or command
+    found = shutil.which(command)
+    if found:
+        return found
+    if os.geteuid() != 0:
+        fail(
+            f"{command} is not installed and this is not root: install it "
+            f"(`sudo apt-get install -y {package}`) and rerun"
+        )
+    print(f"bench: installing {package} from Debian (apt-get install -y {package})", file=sys.stderr)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", package]
+    if subprocess.run(install, env=env, timeout=600, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, timeout=600, check=False)
+        subprocess.run(install, env=env, timeout=600, check=True)
+    found = shutil.which(command)
+    if not found:
+        fail(f"apt-get install {package} finished but {command} is still not on PATH")
+    return found
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -91,24 +91,6 @@ def benchmark_requests() -> dict[str, BenchRequest]:
 # Tools
 
 
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() != 0:
-        benchlib.fail("wrk is not installed and this is not root: install it (`sudo apt-get install -y wrk`) and rerun")
-    print("bench: installing wrk from Debian (apt-get install -y wrk)", file=sys.stderr)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "wrk"]
-    if subprocess.run(install, env=env, timeout=600, check=False).returncode != 0:
-        subprocess.run(["apt-get", "update"], env=env, timeout=600, check=False)
-        subprocess.run(install, env=env, timeout=600, check=True)
-    found = shutil.which("wrk")
-    if not found:
-        benchlib.fail("apt-get install wrk finished but wrk is still not on PATH")
-    return found
-
-
 def ensure_prism() -> Path:
     if PRISM_BIN.exists():
         return PRISM_BIN
@@ -662,7 +644,7 @@ def main(argv: list[str] | None = None) -> int:
     benchlib.stop_on_sigterm()
     started_at = datetime.now(UTC)
     out = args.out or RESULTS_DIR / f"{started_at.strftime('%Y%m%dT%H%M%SZ')}.json"
-    wrk = ensure_wrk()
+    wrk = benchlib.ensure_debian_tool("wrk")
     prism = ensure_prism() if "prism" in args.targets else None
     requests = benchmark_requests()
     notes: list[str] = []
