@@ -7,7 +7,7 @@
   first. Here its routes are tried after the APIs'. No base path is a prefix of another, so no match changes.
 - Request and response validation: connexion finds a message's Content-Type with a function that builds typing
   annotations at run time, four per call (each a cached lookup that hashes nested typing objects), and it is called
-  for every request and every answer: about 5 % of the instructions of an API request. Here the same header gives
+  for every request and every answer: about 7 % of the instructions of an API request. Here the same header gives
   the same media type and encoding, found with a plain loop.
 """
 
