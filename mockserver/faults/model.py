@@ -10,6 +10,7 @@ from typing import Any
 from connexion.exceptions import BadRequestProblem
 
 from mockserver.errors import FixtureError
+from mockserver.prefer import preferences
 from mockserver.redaction import cut
 
 # Bounds the admin spec documents: a forgotten fault never holds a connection for long.
@@ -227,30 +228,23 @@ def preferred_fault(header: str | None, api: str, target: FaultTarget | None = N
     it asks for none. Raises InvalidFaultPreference for a fault it cannot act out."""
     if not header or "fault" not in header.lower():
         return None
-    for preference in header.split(","):
-        token, *parameters = preference.split(";")
-        name, _, kind = token.partition("=")
-        if name.strip().lower() != "fault":
+    for preference in preferences(header):
+        if preference.name != "fault":
             continue
-        data: dict[str, Any] = {"kind": _unquoted(kind)}
-        for parameter in parameters:
-            key, _, value = parameter.partition("=")
-            data[key.strip().lower().replace("-", "_")] = _number_or_text(_unquoted(value))
+        data: dict[str, Any] = {"kind": preference.value}
+        for key, value in preference.parameters:
+            data[key.replace("-", "_")] = _number_or_text(value)
         try:
             probability = probability_from(data.pop("probability", 1.0), "probability")
             seed = seed_from(data.pop("seed"), "seed") if "seed" in data else None
             fault = fault_from_mapping(data, "fault", target)
         except FixtureError as problem:
-            raise InvalidFaultPreference(preference.strip(), problem) from None
+            raise InvalidFaultPreference(preference.text, problem) from None
         # The canonical text names the seeded counter: the n-th request with the same preference draws the same.
         chances = {"probability": probability, "seed": seed}
         canonical = "; ".join(f"{key}={value}" for key, value in sorted({**fault.describe(), **chances}.items()))
         return FaultRule(name=canonical, api=api, fault=fault, probability=probability, seed=seed, source="prefer")
     return None
-
-
-def _unquoted(text: str) -> str:
-    return text.strip().strip('"')
 
 
 def _number_or_text(text: str) -> Any:
